@@ -1,0 +1,3 @@
+export * from './stop-gradient';
+export * from './l2-normalize';
+export * from './gelu';
