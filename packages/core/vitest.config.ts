@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    passWithNoTests: true,
     setupFiles: ['src/test-setup.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results.json' },

@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    setupFiles: ['src/test-setup.ts'],
+    passWithNoTests: true,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results.json' },
   },

@@ -5,13 +5,20 @@ import { gelu, l2Normalize, stopGradient } from './index';
 describe('ops', () => {
   it('stopGradient passes values and blocks gradients', () => {
     const x = tf.tensor1d([1, 2, 3]);
-    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.add(tf.mul(a, a), stopGradient(tf.mul(a, a)))))(x);
+    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.add(tf.mul(a, a), stopGradient(tf.mul(a, a)))))(
+      x,
+    );
     expect(Array.from(g.dataSync())).toEqual([2, 4, 6]);
     expect(Array.from(stopGradient(x).dataSync())).toEqual([1, 2, 3]);
   });
 
   it('l2Normalize gives unit rows and leaves zero rows at zero', () => {
-    const y = l2Normalize(tf.tensor2d([[3, 4], [0, 0]]));
+    const y = l2Normalize(
+      tf.tensor2d([
+        [3, 4],
+        [0, 0],
+      ]),
+    );
     expect(Array.from(y.dataSync())).toEqual([0.6, 0.8, 0, 0].map((v) => Math.fround(v)));
   });
 

@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs';
  * ```
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  const op = tf.customGrad((a: tf.Tensor) => ({
-    value: a.clone(),
+  const op = tf.customGrad((...args: unknown[]) => ({
+    value: (args[0] as tf.Tensor).clone(),
     gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
   }));
   return op(x) as T;

@@ -1,1 +1,14 @@
 export * from './optimizer';
+export * from './exclude-bias-and-norm';
+export * from './exclude-by-name';
+export * from './adamw';
+export * from './lars';
+export * from './sgd';
+export type { Schedule } from './schedule';
+export * from './constant-schedule';
+export * from './linear-warmup';
+export * from './warmup-cosine';
+export * from './cosine-momentum';
+export * from './ema-update';
+export * from './memory-queue';
+export * from './clip-by-global-norm';
