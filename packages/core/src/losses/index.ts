@@ -1,1 +1,15 @@
-export {};
+export * from './nt-xent';
+export * from './info-nce';
+export * from './moco-v3';
+export * from './byol';
+export * from './negative-cosine-similarity';
+export * from './masked-reconstruction';
+export * from './masked-cross-entropy';
+export * from './clip';
+export * from './wav2vec2-contrastive';
+export * from './sample-negative-indices';
+export * from './codebook-diversity';
+export * from './barlow-twins';
+export * from './vicreg';
+export * from './dino';
+export * from './update-dino-center';
