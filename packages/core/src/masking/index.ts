@@ -1,1 +1,9 @@
-export {};
+export * from './random-patch-mask';
+export * from './patch-mask-to-tensors';
+export * from './blockwise-mask';
+export * from './tube-mask';
+export * from './span-mask';
+export * from './span-mask-batch';
+export * from './t5-span-noise-mask';
+export * from './t5-span-corruption';
+export * from './bert-masking';
