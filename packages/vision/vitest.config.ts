@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     passWithNoTests: true,
+    setupFiles: ['src/test-setup.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results.json' },
   },

@@ -1,0 +1,2 @@
+export * from './projection-head';
+export * from './prediction-head';

@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  isTraining,
+  singleShape,
+  singleTensor,
+  type Kwargs,
+  type LayerArgs,
+  type LayerVariable,
+  type Shape,
+} from './types';
+
+/** Options of {@link BatchNorm}. */
+export interface BatchNormArgs extends LayerArgs {
+  /**
+   * Weight of the new batch statistic in the running averages, PyTorch's convention:
+   * `running = (1 - momentum) * running + momentum * batchStat`. Default 0.1 (PyTorch); Keras'
+   * `momentum = 0.99` corresponds to 0.01 here.
+   */
+  momentum?: number;
+  /** Added to the variance before the square root. Default 1e-5 (PyTorch). */
+  epsilon?: number;
+  /** Learn a shift `beta`. Default true. */
+  center?: boolean;
+  /** Learn a scale `gamma`. Default true. */
+  scale?: boolean;
+  /** Initial `gamma`: `'zeros'` for the last BN of a residual branch (Goyal et al. 2017). */
+  gammaInit?: 'ones' | 'zeros';
+}
+
+/**
+ * Batch normalization over every axis but the last (channels-last: `BatchNorm1d` on [B, C],
+ * `BatchNorm2d` on [B, H, W, C]) with PyTorch's semantics: momentum 0.1 and epsilon 1e-5 by
+ * default, batch statistics in training (biased variance to normalize, unbiased variance
+ * `n / (n - 1)` in the running average), running statistics otherwise.
+ *
+ * Written from mean and variance ops rather than `tf.batchNorm`, whose gradient goes through
+ * `Tile` and is slow on wasm. Weights: `gamma`, `beta` (trainable, when enabled), `running_mean`,
+ * `running_var` (non-trainable). Training mode is `model.apply(x, { training: true })`; running
+ * statistics are updated once per training-mode call.
+ *
+ * @example
+ * ```ts
+ * const bn = new BatchNorm({ name: 'bn1' });
+ * const y = bn.apply(tf.randomNormal([8, 16]), { training: true }) as tf.Tensor; // batch stats
+ * const z = bn.apply(tf.randomNormal([8, 16])) as tf.Tensor; // running stats
+ * ```
+ */
+export class BatchNorm extends tf.layers.Layer {
+  /** @nocollapse */
+  static className = 'SelfsupBatchNorm';
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly gammaInit: 'ones' | 'zeros';
+  private gamma: LayerVariable | null = null;
+  private beta: LayerVariable | null = null;
+  private runningMean: LayerVariable | null = null;
+  private runningVar: LayerVariable | null = null;
+
+  constructor(args: BatchNormArgs = {}) {
+    super(args);
+    this.momentum = args.momentum ?? 0.1;
+    this.epsilon = args.epsilon ?? 1e-5;
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    this.gammaInit = args.gammaInit ?? 'ones';
+    if (!(this.momentum >= 0 && this.momentum <= 1)) {
+      throw new Error(`BatchNorm: momentum must be in [0, 1], got ${this.momentum}`);
+    }
+    if (!(this.epsilon > 0)) {
+      throw new Error(`BatchNorm: epsilon must be > 0, got ${this.epsilon}`);
+    }
+    if (this.gammaInit !== 'ones' && this.gammaInit !== 'zeros') {
+      throw new Error(
+        `BatchNorm: gammaInit must be 'ones' or 'zeros', got ${String(this.gammaInit)}`,
+      );
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = singleShape(inputShape, 'BatchNorm');
+    const channels = shape[shape.length - 1];
+    if (shape.length < 2 || channels == null) {
+      throw new Error(
+        `BatchNorm: expected an input [batch, ..., channels] with known channels, got [${shape.join(', ')}]`,
+      );
+    }
+    const ones = tf.initializers.ones();
+    const zeros = tf.initializers.zeros();
+    if (this.scale) {
+      this.gamma = this.addWeight(
+        'gamma',
+        [channels],
+        'float32',
+        this.gammaInit === 'zeros' ? zeros : ones,
+      );
+    }
+    if (this.center) this.beta = this.addWeight('beta', [channels], 'float32', zeros);
+    this.runningMean = this.addWeight(
+      'running_mean',
+      [channels],
+      'float32',
+      zeros,
+      undefined,
+      false,
+    );
+    this.runningVar = this.addWeight('running_var', [channels], 'float32', ones, undefined, false);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = singleTensor(inputs, 'BatchNorm');
+      const runningMean = this.runningMean!.read();
+      const runningVar = this.runningVar!.read();
+      const gamma = this.gamma?.read() ?? null;
+      const beta = this.beta?.read() ?? null;
+      if (!isTraining(kwargs)) {
+        // Inference: one multiply-add with the folded scale and shift.
+        let scale = tf.rsqrt(tf.add(runningVar, this.epsilon));
+        if (gamma != null) scale = tf.mul(scale, gamma);
+        let shift = tf.neg(tf.mul(runningMean, scale));
+        if (beta != null) shift = tf.add(shift, beta);
+        return tf.add(tf.mul(x, scale), shift);
+      }
+      const channels = x.shape[x.rank - 1];
+      const n = x.size / channels;
+      if (n < 2) {
+        throw new Error(
+          `BatchNorm: training needs more than one value per channel, got input [${x.shape.join(', ')}]`,
+        );
+      }
+      const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+      const mean = tf.mean(x, axes);
+      const centered = tf.sub(x, mean);
+      const variance = tf.mean(tf.mul(centered, centered), axes);
+      let y = tf.mul(centered, tf.rsqrt(tf.add(variance, this.epsilon)));
+      if (gamma != null) y = tf.mul(y, gamma);
+      if (beta != null) y = tf.add(y, beta);
+      const m = this.momentum;
+      this.runningMean!.write(tf.add(tf.mul(runningMean, 1 - m), tf.mul(mean, m)));
+      this.runningVar!.write(
+        tf.add(tf.mul(runningVar, 1 - m), tf.mul(variance, (m * n) / (n - 1))),
+      );
+      return y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      gammaInit: this.gammaInit,
+    };
+  }
+}
+tf.serialization.registerClass(BatchNorm);

@@ -1,0 +1,215 @@
+import * as tf from '@tensorflow/tfjs';
+import { createRng, type Rng } from '@selfsup/core';
+import { layerSeed, normalInit } from './init';
+import { sincosPositionEmbedding2d } from './sincos-position-embedding';
+import {
+  singleShape,
+  singleTensor,
+  type Kwargs,
+  type LayerArgs,
+  type LayerVariable,
+  type Shape,
+} from './types';
+
+/** Kind of position embedding of {@link ClassTokenAndPosition}. */
+export type PositionEmbeddingKind = 'sincos' | 'learned';
+
+/** Options of {@link ClassTokenAndPosition}. */
+export interface ClassTokenAndPositionArgs extends LayerArgs {
+  /** Patch grid [rows, cols] of the tokens this layer receives (N = rows * cols). */
+  gridSize: [number, number];
+  /** Prepend a learned class token. Default true. */
+  classToken?: boolean;
+  /**
+   * `'sincos'` (default): MAE's fixed 2-D sin-cos table, a non-trainable weight with a zero row for
+   * the class token. `'learned'`: a trainable table initialized N(0, 0.02) as timm.
+   */
+  posEmbed?: PositionEmbeddingKind;
+  /** Seed of the initial weights (stored in the config); drawn from `rng` when absent. */
+  seed?: number;
+  /** Generator the seed is drawn from when `seed` is absent; defaults to the global one. */
+  rng?: Rng;
+}
+
+/**
+ * Adds the position embedding to patch tokens [B, N, D] and prepends the class token:
+ * output [B, 1 + N, D] (or [B, N, D] without class token). Weights: `cls_token` [1, 1, D]
+ * (N(0, 0.02), as MAE) and `pos_embed` [1, 1 + N, D], whose first row belongs to the class
+ * token, as in timm and MAE.
+ *
+ * The two steps are public so that MAE can mask between them (positions are added before the
+ * visible patches are gathered, the class token after): {@link addPositions} and
+ * {@link prependClassToken}; `apply` does both.
+ *
+ * @example
+ * ```ts
+ * const tokens = new ClassTokenAndPosition({ gridSize: [14, 14], posEmbed: 'sincos', seed: 0 });
+ * const x = tokens.apply(tf.zeros([2, 196, 192])) as tf.Tensor; // [2, 197, 192]
+ * // MAE: patches with positions, keep a subset, then the class token.
+ * const withPos = tokens.addPositions(patchTokens);            // [B, 196, D]
+ * const visible = tf.gather(withPos, keepIndices, 1, 1);       // [B, 49, D]
+ * const encoderInput = tokens.prependClassToken(visible);      // [B, 50, D]
+ * ```
+ */
+export class ClassTokenAndPosition extends tf.layers.Layer {
+  /** @nocollapse */
+  static className = 'SelfsupClassTokenAndPosition';
+  readonly gridSize: [number, number];
+  readonly classToken: boolean;
+  readonly posEmbed: PositionEmbeddingKind;
+  readonly seed: number;
+  private clsToken: LayerVariable | null = null;
+  private posTable: LayerVariable | null = null;
+
+  constructor(args: ClassTokenAndPositionArgs) {
+    super(args);
+    const grid = args.gridSize;
+    if (
+      !Array.isArray(grid) ||
+      grid.length !== 2 ||
+      !grid.every((v) => Number.isInteger(v) && v > 0)
+    ) {
+      throw new Error(
+        `ClassTokenAndPosition: gridSize must be [rows, cols] of positive integers, got ${JSON.stringify(grid)}`,
+      );
+    }
+    this.gridSize = [grid[0], grid[1]];
+    this.classToken = args.classToken ?? true;
+    this.posEmbed = args.posEmbed ?? 'sincos';
+    if (this.posEmbed !== 'sincos' && this.posEmbed !== 'learned') {
+      throw new Error(
+        `ClassTokenAndPosition: posEmbed must be 'sincos' or 'learned', got ${String(this.posEmbed)}`,
+      );
+    }
+    this.seed = layerSeed(args.seed, args.rng, 'ClassTokenAndPosition');
+  }
+
+  /** Number of patch tokens N = rows * cols. */
+  get numPatches(): number {
+    return this.gridSize[0] * this.gridSize[1];
+  }
+
+  /** Tokens before the patches: 1 with a class token, else 0. */
+  get numPrefixTokens(): number {
+    return this.classToken ? 1 : 0;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const dim = this.checkShape(singleShape(inputShape, 'ClassTokenAndPosition'));
+    const rng = createRng(this.seed);
+    const clsSeed = rng.seed();
+    const posSeed = rng.seed();
+    const rows = this.numPrefixTokens + this.numPatches;
+    if (this.classToken) {
+      this.clsToken = this.addWeight(
+        'cls_token',
+        [1, 1, dim],
+        'float32',
+        normalInit(0.02, clsSeed),
+      );
+    }
+    if (this.posEmbed === 'learned') {
+      this.posTable = this.addWeight(
+        'pos_embed',
+        [1, rows, dim],
+        'float32',
+        normalInit(0.02, posSeed),
+      );
+    } else {
+      if (dim % 4 !== 0) {
+        throw new Error(`ClassTokenAndPosition: sincos needs a width divisible by 4, got ${dim}`);
+      }
+      this.posTable = this.addWeight(
+        'pos_embed',
+        [1, rows, dim],
+        'float32',
+        tf.initializers.zeros(),
+        undefined,
+        false,
+      );
+      const [gh, gw] = this.gridSize;
+      const table = sincosPositionEmbedding2d(dim, gh, gw, { classToken: this.classToken });
+      const value = tf.tensor3d(table, [1, rows, dim]);
+      this.posTable.write(value);
+      value.dispose();
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = singleShape(inputShape, 'ClassTokenAndPosition');
+    const dim = this.checkShape(shape);
+    return [shape[0], this.numPrefixTokens + this.numPatches, dim];
+  }
+
+  /** Patch tokens [B, N, D] plus their position embeddings (the patch rows of `pos_embed`). */
+  addPositions(patchTokens: tf.Tensor): tf.Tensor3D {
+    this.ensureBuilt();
+    return tf.tidy(() => {
+      this.checkShape(patchTokens.shape);
+      const [, rows, dim] = this.posTable!.shape as number[];
+      const pos = tf.slice(
+        this.posTable!.read(),
+        [0, this.numPrefixTokens, 0],
+        [1, rows - this.numPrefixTokens, dim],
+      );
+      return tf.add(patchTokens, pos) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * Prepends the class token plus its position row to tokens [B, L, D] (any L: MAE passes the
+   * visible subset). Returns the tokens unchanged (as a new tensor) without a class token.
+   */
+  prependClassToken(tokens: tf.Tensor): tf.Tensor3D {
+    if (tokens.rank !== 3) {
+      throw new Error(
+        `ClassTokenAndPosition: expected tokens [batch, length, dim], got [${tokens.shape.join(', ')}]`,
+      );
+    }
+    if (!this.classToken) return tf.clone(tokens) as tf.Tensor3D;
+    this.ensureBuilt();
+    return tf.tidy(() => {
+      const [b, , dim] = tokens.shape as number[];
+      const clsPos = tf.slice(this.posTable!.read(), [0, 0, 0], [1, 1, dim]);
+      const cls = tf.broadcastTo(tf.add(this.clsToken!.read(), clsPos), [b, 1, dim]);
+      return tf.concat([cls, tokens], 1) as tf.Tensor3D;
+    });
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() =>
+      this.prependClassToken(this.addPositions(singleTensor(inputs, 'ClassTokenAndPosition'))),
+    );
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      gridSize: [...this.gridSize],
+      classToken: this.classToken,
+      posEmbed: this.posEmbed,
+      seed: this.seed,
+    };
+  }
+
+  private ensureBuilt(): void {
+    if (!this.built) {
+      throw new Error(
+        `ClassTokenAndPosition '${this.name}': not built yet; apply it (or the model holding it) once first`,
+      );
+    }
+  }
+
+  private checkShape(shape: Shape): number {
+    const [, n, dim] = shape;
+    if (shape.length !== 3 || n !== this.numPatches || dim == null) {
+      throw new Error(
+        `ClassTokenAndPosition: expected patch tokens [batch, ${this.numPatches}, dim] for a ` +
+          `${this.gridSize[0]}x${this.gridSize[1]} grid, got [${shape.join(', ')}]`,
+      );
+    }
+    return dim;
+  }
+}
+tf.serialization.registerClass(ClassTokenAndPosition);
