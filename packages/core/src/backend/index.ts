@@ -1,1 +1,3 @@
-export {};
+export * from './init-backend';
+export * from './register-wasm-training-kernels';
+export * from './batch-norm-train';

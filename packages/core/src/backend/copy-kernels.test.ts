@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { data, expectWasmMatchesCpu } from './_test-utils';
+import { initBackend } from './init-backend';
+
+describe('wasm Tile, Slice, SplitV and Unpack kernels', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('Tile matches cpu for several ranks, reps and dtypes', async () => {
+    await expectWasmMatchesCpu(() => [
+      tf.tile(data([3], 1), [4]),
+      tf.tile(data([1, 5], 2), [7, 1]),
+      tf.tile(data([2, 3], 3), [3, 2]),
+      tf.tile(data([2, 1, 3], 4), [1, 4, 2]),
+      tf.tile(data([2, 3, 1, 2], 5), [2, 1, 3, 2]),
+      tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), [2, 3]),
+      tf.cast(tf.tile(tf.tensor2d([true, false, false, true], [2, 2], 'bool'), [3, 1]), 'float32'),
+      tf.broadcastTo(data([1, 4], 6), [5, 4]),
+    ]);
+  });
+
+  it('Slice matches cpu, contiguous and not, rank 1 to 6', async () => {
+    await expectWasmMatchesCpu(() => [
+      tf.slice(data([10], 1), [3], [4]),
+      tf.slice(data([6, 5], 2), [2, 0], [3, 5]),
+      tf.slice(data([6, 5], 3), [1, 1], [4, 3]),
+      tf.slice(data([4, 5, 6], 4), [1, 2, 0], [2, -1, 6]),
+      tf.slice(data([3, 4, 5, 6], 5), [0, 1, 2, 3], [3, 2, 2, 2]),
+      tf.slice(data([2, 3, 2, 3, 2, 3], 6), [1, 0, 1, 1, 0, 1], [1, 3, 1, 2, 2, 2]),
+      tf.cast(
+        tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), [0, 1], [2, 2]),
+        'float32',
+      ),
+    ]);
+  });
+
+  it('SplitV and Unpack match cpu (and the gradient of concat, which splits)', async () => {
+    await expectWasmMatchesCpu(() => {
+      const x = data([4, 6, 3], 7);
+      const a = data([2, 3], 8);
+      const b = data([2, 5], 9);
+      const g = tf.grads((p: tf.Tensor, q: tf.Tensor) => {
+        const c = tf.concat([p, q], 1);
+        return tf.sum(tf.mul(c, c));
+      })([a, b]);
+      return [
+        ...tf.split(x, [1, 3, 2], 1),
+        ...tf.split(x, 2, 0),
+        ...tf.unstack(x, 2),
+        ...tf.unstack(x, 0),
+        ...g,
+      ];
+    });
+  });
+});

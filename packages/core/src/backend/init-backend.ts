@@ -1,0 +1,243 @@
+import * as tf from '@tensorflow/tfjs';
+import { loadWasmModule, nodeRequire, wasmDistDir } from './_node';
+import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
+
+/**
+ * Which backend {@link initBackend} should use; 'auto' picks the fastest that loads.
+ *
+ * @example
+ * ```ts
+ * const preference: BackendPreference = process.env.CI ? 'wasm' : 'auto';
+ * await initBackend(preference);
+ * ```
+ */
+export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+/**
+ * Options of {@link initBackend}.
+ *
+ * @example
+ * ```ts
+ * await initBackend('auto', { quiet: false }); // keep tfjs's own warnings
+ * ```
+ */
+export interface InitBackendOptions {
+  /**
+   * Set tfjs's PROD flag, which silences its warnings, in particular the "looks like you are
+   * running TensorFlow.js in Node.js" banner (redundant once {@link BackendInfo.reason} says why
+   * tfjs-node is not used). Default true.
+   */
+  quiet?: boolean;
+}
+
+/**
+ * What {@link initBackend} selected and why.
+ *
+ * @example
+ * ```ts
+ * const info: BackendInfo = await initBackend();
+ * // e.g. { name: 'wasm', threads: 1, reason: 'Using the wasm backend (SIMD, 1 thread, ...), chosen
+ * //        because @tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed ...' }
+ * ```
+ */
+export interface BackendInfo {
+  /** The tfjs backend now active: 'tensorflow', 'wasm' or 'cpu'. */
+  name: string;
+  /** A sentence saying why this backend was chosen, and why each better candidate was not. */
+  reason: string;
+  /** Number of threads the wasm backend computes with (wasm only). */
+  threads?: number;
+}
+
+const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+const INSTALL_HINT =
+  'install it with `npm install @tensorflow/tfjs-node@' +
+  tf.version_core +
+  '` (`@tensorflow/tfjs-node-gpu@' +
+  tf.version_core +
+  '` for CUDA GPUs); its install script downloads libtensorflow, so it needs network access';
+
+let cached: { preference: BackendPreference; info: BackendInfo } | undefined;
+let pending: { preference: BackendPreference; promise: Promise<BackendInfo> } | undefined;
+
+/**
+ * Selects and initializes the TensorFlow.js backend for training, and says why.
+ *
+ * - `'auto'` (the default, or the `SELFSUP_BACKEND` environment variable when set) tries, in
+ *   order, `@tensorflow/tfjs-node-gpu`, `@tensorflow/tfjs-node` (optional peers: a missing one is
+ *   skipped, never an error), then `wasm`, then `cpu`.
+ * - `'tensorflow'` requires tfjs-node(-gpu) and throws, with install instructions, if neither loads.
+ * - `'wasm'` and `'cpu'` force that backend.
+ *
+ * When wasm is selected its `.wasm` binaries are located from the installed package (so this works
+ * from the ESM and the CJS build and under vitest) and {@link registerWasmTrainingKernels} adds the
+ * kernels training needs. A second call with the same preference while that backend is still
+ * active returns the first result without doing anything.
+ *
+ * The threaded wasm build is not used: tfjs disables it in Node (tfjs issue #3830) and making it
+ * load requires patching globals (`Blob`, `URL.createObjectURL`, `os.cpus`) and rewriting the
+ * Emscripten worker script; see the comment at the end of this file.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from '@selfsup/core';
+ * const info = await initBackend();          // or initBackend('wasm'), or SELFSUP_BACKEND=cpu
+ * console.log(`backend ${info.name}: ${info.reason}`);
+ * ```
+ */
+export async function initBackend(
+  preference?: BackendPreference,
+  options: InitBackendOptions = {},
+): Promise<BackendInfo> {
+  const pref = resolvePreference(preference);
+  const quiet = options.quiet ?? true;
+  if (cached !== undefined && cached.preference === pref && tf.getBackend() === cached.info.name) {
+    if (quiet) tf.env().set('PROD', true);
+    return { ...cached.info };
+  }
+  if (pending !== undefined && pending.preference === pref) return { ...(await pending.promise) };
+  const promise = select(pref, quiet);
+  pending = { preference: pref, promise };
+  try {
+    const info = await promise;
+    cached = { preference: pref, info };
+    return { ...info };
+  } finally {
+    if (pending?.promise === promise) pending = undefined;
+  }
+}
+
+function resolvePreference(preference: BackendPreference | undefined): BackendPreference {
+  if (preference !== undefined) {
+    if (!PREFERENCES.includes(preference)) {
+      throw new Error(
+        `initBackend: expected one of ${PREFERENCES.join(', ')}, got '${String(preference)}'`,
+      );
+    }
+    return preference;
+  }
+  const fromEnv = process.env.SELFSUP_BACKEND?.trim().toLowerCase();
+  if (fromEnv === undefined || fromEnv === '') return 'auto';
+  if (!(PREFERENCES as readonly string[]).includes(fromEnv)) {
+    throw new Error(
+      `initBackend: environment variable SELFSUP_BACKEND must be one of ${PREFERENCES.join(', ')}, got '${process.env.SELFSUP_BACKEND}'`,
+    );
+  }
+  return fromEnv as BackendPreference;
+}
+
+async function select(pref: BackendPreference, quiet: boolean): Promise<BackendInfo> {
+  const failures: string[] = [];
+  const done = (info: BackendInfo): BackendInfo => {
+    if (quiet) tf.env().set('PROD', true);
+    return info;
+  };
+
+  if (pref === 'auto' || pref === 'tensorflow') {
+    for (const pkg of NODE_PACKAGES) {
+      const failure = await tryNodePackage(pkg);
+      if (failure === undefined) {
+        const why = failures.length > 0 ? ` (${failures.join('; ')})` : '';
+        return done({
+          name: 'tensorflow',
+          reason: `Using the native TensorFlow backend from ${pkg}${why}.`,
+        });
+      }
+      failures.push(failure);
+    }
+    if (pref === 'tensorflow') {
+      throw new Error(
+        `initBackend('tensorflow'): no native TensorFlow backend could be loaded: ${failures.join('; ')}. ` +
+          `To use it, ${INSTALL_HINT}. Otherwise use initBackend('auto') or 'wasm'.`,
+      );
+    }
+  }
+
+  if (pref === 'auto' || pref === 'wasm') {
+    const failure = await tryWasm();
+    if (failure === undefined) {
+      const kernels = registerWasmTrainingKernels();
+      const threads = loadWasmModule().getThreadsCount();
+      const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+      const why =
+        pref === 'auto'
+          ? `chosen because ${failures.join('; ')}. For a faster native backend, ${INSTALL_HINT}`
+          : 'as requested';
+      return done({
+        name: 'wasm',
+        reason:
+          `Using the wasm backend (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ` +
+          `${kernels.length} selfsup training kernels registered), ${why}.`,
+        threads,
+      });
+    }
+    if (pref === 'wasm') throw new Error(`initBackend('wasm'): ${failure}`);
+    failures.push(failure);
+  }
+
+  if (!(await tf.setBackend('cpu'))) throw new Error("initBackend: tf.setBackend('cpu') failed");
+  const why = pref === 'auto' ? `chosen because ${failures.join('; ')}` : 'as requested';
+  return done({
+    name: 'cpu',
+    reason: `Using the pure-JavaScript cpu backend (correct but far too slow to train real models), ${why}.`,
+  });
+}
+
+/** Loads a tfjs-node package and activates its backend; returns why it failed, or undefined. */
+async function tryNodePackage(pkg: string): Promise<string | undefined> {
+  try {
+    nodeRequire()(pkg);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(pkg))
+      return `${pkg} is not installed`;
+    return `${pkg} is installed but failed to load (${err.message.split('\n')[0]})`;
+  }
+  if (tf.findBackendFactory('tensorflow') == null) {
+    return `${pkg} loaded but registered no 'tensorflow' backend (is its version ${tf.version_core}, like @tensorflow/tfjs?)`;
+  }
+  try {
+    if (await tf.setBackend('tensorflow')) return undefined;
+    return `${pkg} loaded but its backend failed to initialize`;
+  } catch (e) {
+    return `${pkg} loaded but its backend failed to initialize (${(e as Error).message})`;
+  }
+}
+
+/** Loads and activates the wasm backend; returns why it failed, or undefined. */
+async function tryWasm(): Promise<string | undefined> {
+  let wasm: ReturnType<typeof loadWasmModule>;
+  try {
+    wasm = loadWasmModule();
+  } catch (e) {
+    return `@tensorflow/tfjs-backend-wasm failed to load (${(e as Error).message.split('\n')[0]})`;
+  }
+  try {
+    // Only has an effect before the backend's first initialization (later ones reuse the module).
+    wasm.setWasmPaths(wasmDistDir());
+  } catch {
+    // Thrown only after a failed initialization, which setBackend below reports.
+  }
+  try {
+    if (await tf.setBackend('wasm')) return undefined;
+    return 'the wasm backend failed to initialize (tfjs logged the cause unless its PROD flag is set)';
+  } catch (e) {
+    return `the wasm backend failed to initialize (${(e as Error).message})`;
+  }
+}
+
+/*
+ * Why no `threads` option (measured on tfjs-backend-wasm 4.22, Node 20, 2 vCPUs):
+ * - flags_wasm.js returns false for WASM_HAS_MULTITHREAD_SUPPORT whenever IS_NODE (tfjs #3830).
+ *   Forcing the flag makes init() hand Emscripten a worker URL from URL.createObjectURL(Blob),
+ *   i.e. `blob:nodedata:...`, which Node's worker_threads cannot load (ERR_WORKER_PATH); the
+ *   worker then loads the main script the same way, and that script refers to rollup-internal
+ *   names (require$$0 for fs, ...) that only exist inside tf-backend-wasm.node.js.
+ * - Patching global Blob/URL.createObjectURL to write both scripts to temp files (and rewriting
+ *   the worker's `importScripts(urlOrBlob)`) makes it load, but XNNPACK then caps its pool at
+ *   half of os.cpus() (1 thread here; setThreadsCount(2) is ignored) unless os.cpus() is also
+ *   faked. None of this is supported API; it breaks with any Emscripten or rollup change. With
+ *   the machine shared by other jobs, 2 threads measured no faster than 1.
+ * So wasm runs single-threaded and BackendInfo.threads reports getThreadsCount() (1).
+ */

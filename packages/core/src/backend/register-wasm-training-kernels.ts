@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+import { loadWasmModule } from './_node';
+import { makeBatchMatMulKernel } from './kernels/batch-mat-mul';
+import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './kernels/conv2d';
+import {
+  conv3DBackpropFilterV2Kernel,
+  conv3DBackpropInputV2Kernel,
+  conv3DKernel,
+} from './kernels/conv3d';
+import {
+  makeSliceKernel,
+  makeSplitVKernel,
+  makeTileKernel,
+  makeUnpackKernel,
+} from './kernels/copy';
+import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise';
+import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum';
+
+/** A kernel selfsup registers on wasm; `original` is the stock kernel it replaces, if any. */
+interface TrainingKernel {
+  kernelName: string;
+  make: (original: tf.KernelFunc | undefined) => tf.KernelFunc;
+}
+
+const KERNELS: TrainingKernel[] = [
+  // Missing on stock wasm.
+  { kernelName: 'Conv2DBackpropFilter', make: () => conv2DBackpropFilterKernel },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', make: () => depthwiseBackpropFilterKernel },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', make: () => depthwiseBackpropInputKernel },
+  { kernelName: 'UnsortedSegmentSum', make: () => unsortedSegmentSumKernel },
+  // Present but slow on stock wasm.
+  { kernelName: 'Conv2DBackpropInput', make: () => conv2DBackpropInputKernel },
+  { kernelName: 'Conv3D', make: () => conv3DKernel },
+  { kernelName: 'Conv3DBackpropFilterV2', make: () => conv3DBackpropFilterV2Kernel },
+  { kernelName: 'Conv3DBackpropInputV2', make: () => conv3DBackpropInputV2Kernel },
+  { kernelName: 'BatchMatMul', make: makeBatchMatMulKernel },
+  { kernelName: 'Tile', make: makeTileKernel },
+  { kernelName: 'Slice', make: makeSliceKernel },
+  { kernelName: 'SplitV', make: makeSplitVKernel },
+  { kernelName: 'Unpack', make: makeUnpackKernel },
+];
+
+let registered: string[] | undefined;
+
+/**
+ * Registers on the `wasm` backend the kernels that training needs and stock tfjs-backend-wasm
+ * lacks or runs slowly (see the list returned). Idempotent: later calls return the same list
+ * without touching the registry. Loads `@tensorflow/tfjs-backend-wasm` if it is not loaded yet,
+ * and works before or after `tf.setBackend('wasm')`. {@link initBackend} calls it whenever it
+ * selects wasm.
+ *
+ * Each replaced stock kernel keeps its `setupFunc`, and the plain fast cases still call it.
+ *
+ * @returns The names of the kernels registered by selfsup.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { registerWasmTrainingKernels } from '@selfsup/core';
+ * registerWasmTrainingKernels();
+ * await tf.setBackend('wasm');
+ * // conv2d, conv1d, conv3d, depthwise and embedding gradients now run on wasm
+ * ```
+ */
+export function registerWasmTrainingKernels(): string[] {
+  if (registered !== undefined) return registered.slice();
+  loadWasmModule();
+  const names: string[] = [];
+  for (const k of KERNELS) {
+    const original = tf.getKernel(k.kernelName, 'wasm');
+    if (original !== undefined) tf.unregisterKernel(k.kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName: k.kernelName,
+      backendName: 'wasm',
+      kernelFunc: k.make(original?.kernelFunc),
+      // The stock kernel's setup (cwrap of its C++ entry point) must still run when wasm
+      // initializes, since the fast cases delegate to it.
+      setupFunc: original?.setupFunc,
+      disposeFunc: original?.disposeFunc,
+    });
+    names.push(k.kernelName);
+  }
+  registered = names;
+  return names.slice();
+}
