@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTrain } from '@selfsup/core';
 import {
   isTraining,
   singleShape,
@@ -135,13 +136,13 @@ export class BatchNorm extends tf.layers.Layer {
           `BatchNorm: training needs more than one value per channel, got input [${x.shape.join(', ')}]`,
         );
       }
-      const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-      const mean = tf.mean(x, axes);
-      const centered = tf.sub(x, mean);
-      const variance = tf.mean(tf.mul(centered, centered), axes);
-      let y = tf.mul(centered, tf.rsqrt(tf.add(variance, this.epsilon)));
-      if (gamma != null) y = tf.mul(y, gamma);
-      if (beta != null) y = tf.add(y, beta);
+      // core's batchNormTrain has a hand-written gradient: ~6x faster on wasm than tf.batchNorm's.
+      const { y, mean, variance } = batchNormTrain(
+        x,
+        gamma ?? tf.ones([channels]),
+        beta ?? tf.zeros([channels]),
+        this.epsilon,
+      );
       const m = this.momentum;
       this.runningMean!.write(tf.add(tf.mul(runningMean, 1 - m), tf.mul(mean, m)));
       this.runningVar!.write(
