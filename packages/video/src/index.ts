@@ -1,1 +1,11 @@
+/**
+ * The npm name of this package. Its models and methods arrive with the video issues; until then the
+ * building blocks live in @selfsup/core (see the package README).
+ *
+ * @example
+ * ```ts
+ * import { PACKAGE_NAME } from '@selfsup/video';
+ * console.log(PACKAGE_NAME); // '@selfsup/video'
+ * ```
+ */
 export const PACKAGE_NAME = '@selfsup/video';

@@ -74,7 +74,8 @@ class Xoshiro128 implements Rng {
   private s3 = 0;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new Error(`createRng: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed))
+      throw new Error(`createRng: seed must be a finite number, got ${seed}`);
     // Mix in the high bits of seeds above 2^32 so that e.g. 1 and 2^32 + 1 differ.
     const sm = splitmix32((seed >>> 0) ^ Math.floor(Math.abs(seed) / 4294967296));
     this.s0 = sm();
@@ -186,7 +187,14 @@ export function createRng(seed: number): Rng {
   return new Xoshiro128(seed);
 }
 
-/** Seed of the global generator used when a function is given no `rng`. */
+/**
+ * Seed of the global generator used when a function is given no `rng`.
+ *
+ * @example
+ * ```ts
+ * setGlobalSeed(DEFAULT_SEED); // back to the state at import time
+ * ```
+ */
 export const DEFAULT_SEED = 0;
 let globalRng: Rng = createRng(DEFAULT_SEED);
 
@@ -203,12 +211,30 @@ export function getGlobalRng(): Rng {
   return globalRng;
 }
 
-/** Re-seeds the global generator. */
+/**
+ * Re-seeds the global generator.
+ *
+ * @example
+ * ```ts
+ * setGlobalSeed(42);
+ * const mask = randomPatchMask(8, 196, 0.75); // drawn from the global generator
+ * ```
+ */
 export function setGlobalSeed(seed: number): void {
   globalRng = createRng(seed);
 }
 
-/** `rng ?? getGlobalRng()`: the default used by every function that takes an optional generator. */
+/**
+ * `rng ?? getGlobalRng()`: the default used by every function that takes an optional generator.
+ *
+ * @example
+ * ```ts
+ * function dropout(x: number[], p: number, rng?: Rng): number[] {
+ *   const r = resolveRng(rng);
+ *   return x.map((v) => (r.bernoulli(p) ? 0 : v / (1 - p)));
+ * }
+ * ```
+ */
 export function resolveRng(rng?: Rng): Rng {
   return rng ?? globalRng;
 }
