@@ -1,1 +1,11 @@
-export {};
+export * from './checkpoint-content';
+export * from './checkpoint-error';
+export * from './state-tree';
+export * from './node-file-system';
+export * from './register-file-router';
+export * from './save-checkpoint';
+export * from './list-checkpoints';
+export * from './verify-checkpoint';
+export * from './latest-checkpoint';
+export * from './load-checkpoint';
+export * from './load-encoder';

@@ -3,13 +3,25 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * What one training step of a method returns: the scalar loss to minimize and named metrics to log.
  * Metrics may be scalar tensors (read after the step) or plain numbers.
+ *
+ * @example
+ * ```ts
+ * return { loss: tf.add(align, uniform) as tf.Scalar, metrics: { align, uniform, temperature: 0.1 } };
+ * ```
  */
 export interface StepOutput {
   loss: tf.Scalar;
   metrics?: Record<string, tf.Scalar | number>;
 }
 
-/** Plain-JSON or tensor leaves of a method's non-trainable state (EMA targets, queues, codebooks). */
+/**
+ * Plain-JSON or tensor leaves of a method's non-trainable state (EMA targets, queues, codebooks).
+ *
+ * @example
+ * ```ts
+ * state(): MethodState { return { queue: this.queue, pointer: this.pointer, rng: [...this.rng.state().s] }; }
+ * ```
+ */
 export type MethodState = Record<string, tf.Tensor | number | string | boolean | number[] | null>;
 
 /**
