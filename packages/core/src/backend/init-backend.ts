@@ -219,11 +219,23 @@ async function tryWasm(): Promise<string | undefined> {
   } catch {
     // Thrown only after a failed initialization, which setBackend below reports.
   }
+  // Emscripten's module adds process listeners that rethrow every uncaught error after printing
+  // the whole minified wasm glue source: a user's own error would drown in it. Remove them.
+  const before = {
+    uncaughtException: process.listeners('uncaughtException'),
+    unhandledRejection: process.listeners('unhandledRejection'),
+  };
   try {
     if (await tf.setBackend('wasm')) return undefined;
     return 'the wasm backend failed to initialize (tfjs logged the cause unless its PROD flag is set)';
   } catch (e) {
     return `the wasm backend failed to initialize (${(e as Error).message})`;
+  } finally {
+    for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+      for (const listener of process.listeners(event)) {
+        if (!before[event].includes(listener)) process.removeListener(event, listener);
+      }
+    }
   }
 }
 
