@@ -231,9 +231,14 @@ async function tryWasm(): Promise<string | undefined> {
   } catch (e) {
     return `the wasm backend failed to initialize (${(e as Error).message})`;
   } finally {
-    for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-      for (const listener of process.listeners(event)) {
-        if (!before[event].includes(listener)) process.removeListener(event, listener);
+    for (const listener of process.listeners('uncaughtException')) {
+      if (!before.uncaughtException.includes(listener)) {
+        process.removeListener('uncaughtException', listener);
+      }
+    }
+    for (const listener of process.listeners('unhandledRejection')) {
+      if (!before.unhandledRejection.includes(listener)) {
+        process.removeListener('unhandledRejection', listener);
       }
     }
   }

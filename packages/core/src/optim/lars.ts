@@ -83,23 +83,14 @@ export class LARS extends SlottedOptimizer {
     this.clipLr = options.clipLr ?? false;
     this.nesterov = options.nesterov ?? false;
     this.dampening = options.dampening ?? 0;
-    for (const [name, value] of [
-      ['momentum', this.momentum],
-      ['weightDecay', this.weightDecay],
-      ['trustCoefficient', this.trustCoefficient],
-      ['epsilon', this.epsilon],
-      ['dampening', this.dampening],
-    ] as const) {
-      if (!(value >= 0) || !Number.isFinite(value)) {
-        throw new Error(`LARS: ${name} must be a finite number >= 0, got ${value}`);
-      }
-    }
-    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new Error(
-        `LARS: nesterov needs momentum > 0 and dampening 0, got momentum ${this.momentum} and ` +
-          `dampening ${this.dampening}`,
-      );
-    }
+    this.checkNonNegative({
+      momentum: this.momentum,
+      weightDecay: this.weightDecay,
+      trustCoefficient: this.trustCoefficient,
+      epsilon: this.epsilon,
+      dampening: this.dampening,
+    });
+    this.checkNesterov(this.nesterov, this.momentum, this.dampening);
   }
 
   protected slotNames(): readonly string[] {
@@ -127,15 +118,7 @@ export class LARS extends SlottedOptimizer {
       const decay = tf.where(adapt, tf.fill([], wd), tf.zerosLike(ratio));
       d = tf.mul(tf.add(g, tf.mul(p, decay)), scale);
     }
-    if (this.momentum !== 0) {
-      let buffer = slots.momentumBuffer;
-      if (buffer === undefined) {
-        buffer = this.createSlot(p, 'momentumBuffer', d);
-      } else {
-        buffer.assign(tf.add(tf.mul(buffer, this.momentum), tf.mul(d, 1 - this.dampening)));
-      }
-      d = this.nesterov ? tf.add(d, tf.mul(buffer, this.momentum)) : buffer;
-    }
+    d = this.applyMomentum(p, d, slots, this.momentum, this.dampening, this.nesterov);
     p.assign(tf.sub(p, tf.mul(d, lr)));
   }
 

@@ -48,21 +48,12 @@ export class SGD extends SlottedOptimizer {
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = options.weightDecay ?? 0;
     this.dampening = options.dampening ?? 0;
-    for (const [name, value] of [
-      ['momentum', this.momentum],
-      ['weightDecay', this.weightDecay],
-      ['dampening', this.dampening],
-    ] as const) {
-      if (!(value >= 0) || !Number.isFinite(value)) {
-        throw new Error(`SGD: ${name} must be a finite number >= 0, got ${value}`);
-      }
-    }
-    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new Error(
-        `SGD: nesterov needs momentum > 0 and dampening 0, got momentum ${this.momentum} and ` +
-          `dampening ${this.dampening}`,
-      );
-    }
+    this.checkNonNegative({
+      momentum: this.momentum,
+      weightDecay: this.weightDecay,
+      dampening: this.dampening,
+    });
+    this.checkNesterov(this.nesterov, this.momentum, this.dampening);
   }
 
   protected slotNames(): readonly string[] {
@@ -71,15 +62,7 @@ export class SGD extends SlottedOptimizer {
 
   protected updateVariable(p: tf.Variable, g: tf.Tensor, slots: SlotVariables): void {
     let d = this.weightDecay !== 0 ? tf.add(g, tf.mul(p, this.weightDecay)) : g;
-    if (this.momentum !== 0) {
-      let buffer = slots.momentumBuffer;
-      if (buffer === undefined) {
-        buffer = this.createSlot(p, 'momentumBuffer', d);
-      } else {
-        buffer.assign(tf.add(tf.mul(buffer, this.momentum), tf.mul(d, 1 - this.dampening)));
-      }
-      d = this.nesterov ? tf.add(d, tf.mul(buffer, this.momentum)) : buffer;
-    }
+    d = this.applyMomentum(p, d, slots, this.momentum, this.dampening, this.nesterov);
     p.assign(tf.sub(p, tf.mul(d, this.learningRate)));
   }
 

@@ -97,6 +97,48 @@ export abstract class SlottedOptimizer implements Optimizer {
 
   abstract getConfig(): Record<string, unknown>;
 
+  /** Throws unless every value is a finite number >= 0 (hyperparameter validation). */
+  protected checkNonNegative(values: Record<string, number>): void {
+    for (const [name, value] of Object.entries(values)) {
+      if (!(value >= 0) || !Number.isFinite(value)) {
+        throw new Error(`${this.className}: ${name} must be a finite number >= 0, got ${value}`);
+      }
+    }
+  }
+
+  /**
+   * torch.optim.SGD's momentum on an update direction `d` (slot `momentumBuffer`): the first
+   * buffer is `d` itself (no dampening), then `buf = momentum * buf + (1 - dampening) * d`;
+   * returns the direction to step along (Nesterov: `d + momentum * buf`).
+   */
+  protected applyMomentum(
+    p: tf.Variable,
+    d: tf.Tensor,
+    slots: SlotVariables,
+    momentum: number,
+    dampening: number,
+    nesterov: boolean,
+  ): tf.Tensor {
+    if (momentum === 0) return d;
+    let buffer = slots.momentumBuffer;
+    if (buffer === undefined) {
+      buffer = this.createSlot(p, 'momentumBuffer', d);
+    } else {
+      buffer.assign(tf.add(tf.mul(buffer, momentum), tf.mul(d, 1 - dampening)));
+    }
+    return nesterov ? tf.add(d, tf.mul(buffer, momentum)) : buffer;
+  }
+
+  /** Nesterov momentum is defined only with momentum > 0 and no dampening (as in PyTorch). */
+  protected checkNesterov(nesterov: boolean, momentum: number, dampening: number): void {
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+      throw new Error(
+        `${this.className}: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum} and ` +
+          `dampening ${dampening}`,
+      );
+    }
+  }
+
   /** Creates (and stores) slot `name` of `variable` with a copy of `initial`. */
   protected createSlot(variable: tf.Variable, name: string, initial: tf.Tensor): tf.Variable {
     let slots = this.slots.get(variable.name);
