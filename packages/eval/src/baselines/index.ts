@@ -1,0 +1,2 @@
+export * from './evaluate-encoder';
+export * from './baselines';

@@ -1,0 +1,3 @@
+export * from './trainer-callback';
+export * from './collapse-monitor';
+export * from './knn-monitor';

@@ -1,0 +1,4 @@
+export * from './linear-probe';
+export * from './linear-classifier';
+export * from './minimize-lbfgs';
+export type { Standardization } from './fit-standardizer';
