@@ -13,10 +13,10 @@ import { stratifiedSplit } from './stratified-split';
  *
  * @example
  * ```ts
- * await linearProbe(train, test, { weightDecays: [...DEFAULT_WEIGHT_DECAYS, 1e-1] });
+ * await linearProbe(train, test, { weightDecays: [...DEFAULT_WEIGHT_DECAYS, 1] });
  * ```
  */
-export const DEFAULT_WEIGHT_DECAYS: readonly number[] = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2];
+export const DEFAULT_WEIGHT_DECAYS: readonly number[] = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
 
 /** Options of {@link linearProbe}. */
 export interface LinearProbeOptions {
