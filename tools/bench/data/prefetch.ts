@@ -14,7 +14,12 @@ import { initBackend } from '../../../packages/core/src/backend/index';
 import { AdamW } from '../../../packages/core/src/optim/index';
 import { createRng } from '../../../packages/core/src/random/index';
 import { modelVariables, Trainer, type SSLMethod } from '../../../packages/core/src/train/index';
-import { Dataset, imageArraysDataset, imageFolder, loadMnist } from '../../../packages/core/src/data/index';
+import {
+  Dataset,
+  imageArraysDataset,
+  imageFolder,
+  loadMnist,
+} from '../../../packages/core/src/data/index';
 
 const steps = Number(process.argv[2] ?? 60);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
