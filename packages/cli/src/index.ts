@@ -3,12 +3,22 @@
  * made of, for scripts that drive it in-process.
  * @packageDocumentation
  */
-export const PACKAGE_NAME = '@selfsup/cli';
 export { main, mainHelp, VERSION } from './main';
 export { EXIT, CliError, usageError } from './errors';
 export type { CliIO } from './io';
 export { processIO } from './io';
-export * from './config/schema';
+export {
+  resolvedConfigSchema,
+  configFileSchema,
+  type ResolvedConfig,
+  type ConfigFile,
+  type EncoderConfig,
+  type DataConfig,
+  type AugmentConfig,
+  type TrainConfig,
+  type OptimizerConfig,
+  type EvalConfig,
+} from './config/schema';
 export { formatZodError } from './config/format-zod-error';
 export { loadConfigFile, type LoadedConfigFile } from './config/load-config-file';
 export { resolveConfig, methodDefaults, type ConfigOverrides } from './config/resolve-config';

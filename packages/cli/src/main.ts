@@ -7,7 +7,14 @@ import { reportCommand, reportHelp } from './commands/report';
 import { CliError, EXIT } from './errors';
 import { processIO, type CliIO } from './io';
 
-/** The version printed by `selfsup --version`. */
+/**
+ * The version printed by `selfsup --version`.
+ *
+ * @example
+ * ```ts
+ * console.log(`selfsup ${VERSION}`);
+ * ```
+ */
 export const VERSION = '0.1.0';
 
 const COMMANDS: Record<
@@ -37,7 +44,14 @@ const COMMANDS: Record<
   },
 };
 
-/** `selfsup --help`. */
+/**
+ * The text of `selfsup --help`.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(mainHelp());
+ * ```
+ */
 export function mainHelp(): string {
   const list = Object.entries(COMMANDS)
     .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)

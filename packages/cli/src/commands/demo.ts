@@ -21,6 +21,11 @@ import { overridesFrom, RUN_FLAGS } from './pretrain';
  * temperature 0.2 with crops of at least 30% of the image and AdamW at 3e-3 beat the paper's
  * CIFAR settings (0.5, 20%) at 2e-3 by 3 points of kNN, and 0.1 scored as 0.2. AdamW replaces the
  * paper's LARS, tuned for batch 4096 and 100+ epochs.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig(findMethod('simclr')!, DEMO_CONFIG, process.cwd(), { minutes: 2 });
+ * ```
  */
 export const DEMO_CONFIG: ConfigFile = {
   method: { name: 'simclr', temperature: 0.2 },

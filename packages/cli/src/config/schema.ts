@@ -146,6 +146,11 @@ export const methodSectionSchema = z.object({ name: z.string().min(1) }).passthr
 /**
  * The fully resolved configuration of a run: what `--print-config` prints and what the run
  * folder's `config.yaml` holds.
+ *
+ * @example
+ * ```ts
+ * const config = resolvedConfigSchema.parse(yaml.parse(readFileSync('runs/simclr-1/config.yaml', 'utf8')));
+ * ```
  */
 export const resolvedConfigSchema = z
   .object({
@@ -165,16 +170,29 @@ export const resolvedConfigSchema = z
 
 /** A resolved configuration. */
 export type ResolvedConfig = z.infer<typeof resolvedConfigSchema>;
+/** The `encoder` section of a resolved configuration. */
 export type EncoderConfig = z.infer<typeof encoderSchema>;
+/** The `data` section of a resolved configuration. */
 export type DataConfig = z.infer<typeof dataSchema>;
+/** The `augment` section of a resolved configuration. */
 export type AugmentConfig = z.infer<typeof augmentSchema>;
+/** The `train` section of a resolved configuration. */
 export type TrainConfig = z.infer<typeof trainSchema>;
+/** The `optimizer` section of a resolved configuration. */
 export type OptimizerConfig = z.infer<typeof optimizerSchema>;
+/** The `eval` section of a resolved configuration. */
 export type EvalConfig = z.infer<typeof evalSchema>;
 
 /**
  * What a config file may hold: any part of the resolved configuration (every key optional,
  * unknown keys rejected). `method` may be a name or a section.
+ *
+ * @example
+ * ```ts
+ * const input = { method: 'simclr', train: { steps: 500 } };
+ * const parsed = configFileSchema.safeParse(input);
+ * if (!parsed.success) console.error(formatZodError(parsed.error, input).join('\n'));
+ * ```
  */
 export const configFileSchema = z
   .object({

@@ -11,6 +11,11 @@ import { simclrEntry } from './simclr';
 /**
  * Every method the CLI knows, one entry each, in the order `--help` lists them. Entries whose
  * class this build of `@selfsup/vision` does not export are listed as unavailable.
+ *
+ * @example
+ * ```ts
+ * console.log(METHODS.map((m) => m.name).join(', ')); // simclr, mocov2, ...
+ * ```
  */
 export const METHODS: readonly MethodEntry[] = [
   simclrEntry,
