@@ -14,6 +14,7 @@ export default tseslint.config(
         Buffer: 'readonly',
         URL: 'readonly',
         setTimeout: 'readonly',
+        setImmediate: 'readonly',
         clearTimeout: 'readonly',
         performance: 'readonly',
         fetch: 'readonly',

@@ -232,11 +232,7 @@ export async function runPretraining(options: PretrainRunOptions): Promise<Pretr
     );
     trainer.stop(stopReason);
   };
-  const callbacks: Callback<ViewsBatch>[] = [
-    // A step is all microtasks: yield to the event loop once per step so that Ctrl-C (a signal
-    // handler, a macrotask) is seen.
-    { onStepEnd: () => new Promise<void>((resolve) => setImmediate(resolve)) },
-  ];
+  const callbacks: Callback<ViewsBatch>[] = [];
   if (options.stopAfter !== undefined) {
     const at = options.stopAfter;
     callbacks.push({

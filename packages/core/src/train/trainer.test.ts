@@ -230,6 +230,18 @@ describe('Trainer', () => {
     method.dispose();
   });
 
+  it('yields to the event loop between steps, so a timer or signal handler can stop the run', async () => {
+    const { method, trainer } = setup({ steps: 10_000 });
+    // A macrotask, like a SIGINT handler: it only runs if the loop yields between steps.
+    setImmediate(() => trainer.stop('stopped from a macrotask'));
+    const summary = await trainer.fit();
+    expect(summary.status).toBe('stopped');
+    expect(summary.stopReason).toBe('stopped from a macrotask');
+    expect(summary.steps).toBeLessThan(10);
+    trainer.optimizer.dispose();
+    method.dispose();
+  });
+
   it('validates its options', () => {
     const method = new TinyMethod();
     const base = { method, optimizer: momentumSgd(), data: pairData() };

@@ -546,6 +546,9 @@ export class Trainer<Batch = unknown> implements TrainerContext<Batch> {
           result.logs.elapsed = this.elapsed();
           for (const c of this.callbacks) await c.onStepEnd?.(this.currentStep, result.logs, this);
         }
+        // A step runs on microtasks only; yielding to the event loop lets signal handlers
+        // (Ctrl-C -> trainer.stop()), timers and I/O callbacks run between steps.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (result === null || result.epochEnded) {
           await iterator.return();
           iterator = undefined;
