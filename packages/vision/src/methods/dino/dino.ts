@@ -77,6 +77,11 @@ export interface DINOOptions {
  * cosine to 1e-6, weight decay 0.04 (the official code raises it to 0.4 on a cosine schedule and
  * clips gradients at 3.0: pass `clipNorm: 3` to the Trainer).
  *
+ * Small convolutional encoders: use batch norm in the head (`dinoHead({ useBn: true })`, the
+ * official ResNet-50 setting) and, for short runs, the code's default teacher temperature 0.04.
+ * Otherwise their random-init features are so alike that the centered teacher starts nearly
+ * uniform and the loss settles at ln K (DINO's uniform collapse).
+ *
  * With a ViT encoder the local crops must have a size the encoder accepts: the ViT of this package
  * has no position-embedding interpolation, so use `localCrops: 0` there or a convolutional encoder.
  *
