@@ -13,6 +13,8 @@ import {
   makeTileKernel,
   makeUnpackKernel,
 } from './kernels/copy';
+import { makeMaxPoolGradKernel } from './kernels/max-pool-grad';
+import { makeMeanKernel, makeSumKernel } from './kernels/reduce';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum';
 
@@ -38,6 +40,9 @@ const KERNELS: TrainingKernel[] = [
   { kernelName: 'Slice', make: makeSliceKernel },
   { kernelName: 'SplitV', make: makeSplitVKernel },
   { kernelName: 'Unpack', make: makeUnpackKernel },
+  { kernelName: 'MaxPoolGrad', make: makeMaxPoolGradKernel },
+  { kernelName: 'Sum', make: makeSumKernel },
+  { kernelName: 'Mean', make: makeMeanKernel },
 ];
 
 let registered: string[] | undefined;

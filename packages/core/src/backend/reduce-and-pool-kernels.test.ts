@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { data, expectWasmMatchesCpu, runOn } from './_test-utils';
+import { initBackend } from './init-backend';
+
+describe('wasm Sum, Mean and MaxPoolGrad kernels', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('Sum and Mean over leading and middle axes match cpu (and the stock trailing cases)', async () => {
+    await expectWasmMatchesCpu(() => {
+      const x = data([5, 4, 3, 6], 1);
+      return [
+        tf.mean(x, [0, 1, 2]),
+        tf.sum(x, [0, 1, 2], true),
+        tf.sum(x, [1]),
+        tf.mean(x, [1, 2], true),
+        tf.sum(x, 0),
+        tf.mean(x, [-3, -2]),
+        tf.sum(x, [3]), // trailing: stock kernel
+        tf.mean(x, [0, 2]), // not contiguous: stock kernel
+        tf.sum(x), // everything: stock kernel
+        tf.sum(data([1, 7], 2), 0), // one row
+      ];
+    });
+  });
+
+  it('a leading-axis mean of many rows stays accurate (float64 accumulation)', async () => {
+    const rows = 200_000;
+    const [got] = await runOn('wasm', () => tf.mean(tf.fill([rows, 2], 0.1), 0));
+    expect(Math.abs(got[0] - 0.1)).toBeLessThan(1e-7);
+    expect(Math.abs(got[1] - 0.1)).toBeLessThan(1e-7);
+  });
+
+  it('int32 sums keep their dtype (stock kernel)', async () => {
+    await tf.setBackend('wasm');
+    const s = tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), 0);
+    expect(s.dtype).toBe('int32');
+    expect(Array.from(await s.data())).toEqual([4, 6]);
+    s.dispose();
+  });
+
+  it('MaxPoolGrad matches cpu for valid, same, overlapping and strided windows', async () => {
+    const cases: Array<[number[], number, number, 'valid' | 'same']> = [
+      [[2, 8, 8, 3], 2, 2, 'valid'],
+      [[2, 7, 9, 4], 3, 2, 'same'],
+      [[1, 6, 6, 5], 3, 1, 'same'],
+      [[3, 5, 5, 2], 2, 1, 'valid'],
+    ];
+    await expectWasmMatchesCpu(() =>
+      cases.map(([shape, k, s, pad], i) =>
+        tf.grad((x: tf.Tensor) => {
+          const y = tf.maxPool(x as tf.Tensor4D, k, s, pad);
+          return tf.sum(tf.mul(y, data(y.shape, 10 + i)));
+        })(data(shape, i + 1) as tf.Tensor4D),
+      ),
+    );
+  });
+
+  it('MaxPoolGrad gives a tied window its gradient at the first position, as cpu does', async () => {
+    await expectWasmMatchesCpu(() =>
+      tf.grad((x: tf.Tensor) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')))(
+        tf.zeros([1, 4, 4, 2]) as tf.Tensor4D,
+      ),
+    );
+    const [g] = await runOn('wasm', () =>
+      tf.grad((x: tf.Tensor) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')))(
+        tf.zeros([1, 2, 2, 1]) as tf.Tensor4D,
+      ),
+    );
+    expect(Array.from(g)).toEqual([1, 0, 0, 0]);
+  });
+});
