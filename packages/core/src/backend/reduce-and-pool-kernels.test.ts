@@ -75,3 +75,20 @@ describe('wasm Sum, Mean and MaxPoolGrad kernels', () => {
     expect(Array.from(g)).toEqual([1, 0, 0, 0]);
   });
 });
+
+describe('wasm OneHot kernel', () => {
+  it('gives float32 one-hot rows (stock wasm returned zeros), -1 and out-of-range as zero rows', async () => {
+    await initBackend('wasm');
+    await expectWasmMatchesCpu(() => [
+      tf.oneHot(tf.tensor1d([1, -1, 3, 0, 7], 'int32'), 5, 1, 0, 'float32'),
+      tf.oneHot(tf.tensor1d([2, 0], 'int32'), 4, 0.5, -2, 'float32'),
+      tf.cast(tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3), 'float32'),
+    ]);
+    await tf.setBackend('wasm');
+    const y = tf.oneHot(tf.tensor1d([1], 'int32'), 2, 1, 0, 'float32');
+    expect(y.dtype).toBe('float32');
+    expect(Array.from(await y.data())).toEqual([0, 1]);
+    y.dispose();
+    await tf.setBackend('cpu');
+  });
+});

@@ -15,6 +15,8 @@ import {
 } from './kernels/copy';
 import { makeMaxPoolGradKernel } from './kernels/max-pool-grad';
 import { makeMeanKernel, makeSumKernel } from './kernels/reduce';
+import { makeOneHotKernel } from './kernels/one-hot';
+import { makeTransposeKernel } from './kernels/transpose';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum';
 
@@ -43,6 +45,9 @@ const KERNELS: TrainingKernel[] = [
   { kernelName: 'MaxPoolGrad', make: makeMaxPoolGradKernel },
   { kernelName: 'Sum', make: makeSumKernel },
   { kernelName: 'Mean', make: makeMeanKernel },
+  { kernelName: 'Transpose', make: makeTransposeKernel },
+  // Wrong results on stock wasm.
+  { kernelName: 'OneHot', make: makeOneHotKernel },
 ];
 
 let registered: string[] | undefined;

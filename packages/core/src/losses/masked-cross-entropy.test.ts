@@ -137,3 +137,34 @@ describe('maskedCrossEntropy', () => {
     );
   });
 });
+
+describe('maskedCrossEntropy on wasm', () => {
+  it('matches the cpu loss and gradient, -Infinity logits included', async () => {
+    const { initBackend } = await import('../backend/init-backend');
+    const { runOn, expectClose: close } = await import('../backend/_test-utils');
+    await initBackend('wasm');
+    const rng = createRng(3);
+    const raw = f32(rand3(rng, 3, 4, 50, 3)).map((r, b) =>
+      r.map((v, l) => (b === 1 && l === 2 ? v.map((x, i) => (i % 7 === 0 ? -Infinity : x)) : v)),
+    );
+    const labels = [
+      [1, 49, -100, 3],
+      [-100, 0, 8, 22],
+      [5, -100, -100, 40],
+    ];
+    const f = () => {
+      const x = tf.tensor3d(raw);
+      const y = tf.tensor2d(labels, undefined, 'int32');
+      const loss = maskedCrossEntropy(x, y);
+      const grad = tf.grad((z: tf.Tensor) => maskedCrossEntropy(z, y))(x);
+      return [loss, grad];
+    };
+    const want = await runOn('cpu', f);
+    const got = await runOn('wasm', f);
+    close(got[0], want[0], 1e-5, 1e-5);
+    close(got[1], want[1], 1e-4, 1e-4);
+    expect(Number.isFinite(got[0][0])).toBe(true);
+    expect(got[1].every(Number.isFinite)).toBe(true);
+    await tf.setBackend('cpu');
+  });
+});
