@@ -65,9 +65,19 @@ export function renderTable(report) {
           : `${fmt(r.params, 0)} / ${fmt(t.params, 0)} (differ)`
         : fmt(r.params, 0);
     const torchOk = t.status === 'ok';
+    if (r.fullBatchFailure !== undefined) {
+      const full = r.torchFullBatch;
+      notes.push(
+        `workload ${r.workload} on ${r.backend}: batch ${r.fullBatchFailure.batch} failed (${r.fullBatchFailure.error}); ` +
+          `both sides measured at batch ${r.batch} instead` +
+          (full?.status === 'ok'
+            ? ` (PyTorch at batch ${full.batch}: ${fmt(full.samplesPerSec, 1)} samples/s, ${fmt(full.stepMsMedian, 0)} ms/step)`
+            : ''),
+      );
+    }
     rows.push([
       `${r.workload}. ${SHORT[r.key] ?? r.key}`,
-      String(r.batch),
+      r.fullBatchFailure !== undefined ? `${r.batch}*` : String(r.batch),
       params,
       r.steps !== settings.steps || r.warmup !== settings.warmup
         ? `${r.backend} (${r.steps} step${r.steps === 1 ? '' : 's'}, ${r.warmup} warm-up)`

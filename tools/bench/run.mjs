@@ -252,32 +252,47 @@ for (const id of only) {
       continue;
     }
     const [w, s] = backend === 'cpu' ? [0, 1] : [warmup, steps];
+    const tfjsRun = (batchArgs, suffix) =>
+      measure(
+        'tfjs-bench',
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(HERE, 'tfjs-bench.mts'),
+          '--workload',
+          String(id),
+          '--backend',
+          backend,
+          '--warmup',
+          String(w),
+          '--steps',
+          String(s),
+          ...(quick ? ['--quick'] : []),
+          ...batchArgs,
+        ],
+        tsxEnv,
+        `tfjs-${id}-${backend}${suffix}`,
+      );
     process.stdout.write(`  ${id} ${spec.key} on ${backend} ... `);
-    const r = await measure(
-      'tfjs-bench',
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(HERE, 'tfjs-bench.mts'),
-        '--workload',
-        String(id),
-        '--backend',
-        backend,
-        '--warmup',
-        String(w),
-        '--steps',
-        String(s),
-        ...(quick ? ['--quick'] : []),
-      ],
-      tsxEnv,
-      `tfjs-${id}-${backend}`,
-    );
+    let r = await tfjsRun([], '');
     console.log(
       r.status === 'ok'
         ? `${r.stepMsMedian} ms/step, ${r.samplesPerSec} samples/s (${r.seconds} s)`
         : `FAILED\n${r.error}`,
     );
+    if (r.status === 'failed' && /out of memory/.test(r.error) && spec.fallbackBatch && !quick) {
+      // Measured again at the smaller batch (and PyTorch too, below), so a ratio still exists.
+      process.stdout.write(`  ${id} ${spec.key} on ${backend} at batch ${spec.fallbackBatch} ... `);
+      const full = r;
+      r = await tfjsRun(['--batch', String(spec.fallbackBatch)], '-fallback');
+      r.fullBatchFailure = { batch: spec.batch, error: full.error.split('\n')[0] };
+      console.log(
+        r.status === 'ok'
+          ? `${r.stepMsMedian} ms/step, ${r.samplesPerSec} samples/s (${r.seconds} s)`
+          : `FAILED\n${r.error}`,
+      );
+    }
     rows.push({ ...base, ...r, title: spec.title });
   }
   if (torchSide.python) {
@@ -308,20 +323,53 @@ for (const id of only) {
   } else {
     torch = { status: 'skipped', reason: torchSide.reason };
   }
+  let torchFallback = null;
+  if (torchSide.python && rows.some((row) => row.fullBatchFailure !== undefined)) {
+    process.stdout.write(`  ${id} ${spec.key} on PyTorch at batch ${spec.fallbackBatch} ... `);
+    torchFallback = await measure(
+      'torch_bench.py',
+      torchSide.python,
+      [
+        path.join(HERE, 'torch_bench.py'),
+        '--workload',
+        String(id),
+        '--warmup',
+        String(warmup),
+        '--steps',
+        String(steps),
+        '--threads',
+        String(torchThreads),
+        '--batch',
+        String(spec.fallbackBatch),
+      ],
+      {},
+      `torch-${id}-fallback`,
+    );
+    console.log(
+      torchFallback.status === 'ok'
+        ? `${torchFallback.stepMsMedian} ms/step, ${torchFallback.samplesPerSec} samples/s (${torchFallback.seconds} s)`
+        : `FAILED\n${torchFallback.error}`,
+    );
+  }
   for (const row of rows) {
-    if (row.status === 'ok' && torch.status === 'ok') {
-      row.paramsMatch = row.params === torch.params;
+    // A row measured at the fallback batch is compared with PyTorch at that batch; the full-batch
+    // PyTorch figure stays in the results as torchFullBatch.
+    const fellBack = row.fullBatchFailure !== undefined && torchFallback !== null;
+    const torchRow = fellBack ? torchFallback : torch;
+    if (row.status === 'ok' && torchRow.status === 'ok') {
+      row.paramsMatch = row.params === torchRow.params;
       row.ratio = {
-        samplesPerSec: Math.round((row.samplesPerSec / torch.samplesPerSec) * 1000) / 1000,
-        peakRss: Math.round((row.peakRssMB / torch.peakRssMB) * 100) / 100,
+        samplesPerSec: Math.round((row.samplesPerSec / torchRow.samplesPerSec) * 1000) / 1000,
+        peakRss: Math.round((row.peakRssMB / torchRow.peakRssMB) * 100) / 100,
       };
       if (!row.paramsMatch) {
         console.warn(
-          `  WARNING workload ${id}: ${row.params} parameters on tfjs, ${torch.params} on PyTorch`,
+          `  WARNING workload ${id}: ${row.params} parameters on tfjs, ${torchRow.params} on PyTorch`,
         );
       }
     }
-    row.torch = torch;
+    row.torch = torchRow;
+    if (fellBack) row.torchFullBatch = torch;
     results.push(row);
   }
 }

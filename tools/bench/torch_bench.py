@@ -398,6 +398,7 @@ def main():
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--batch", type=int, help="override the batch of workloads.json")
     ap.add_argument("--out")
     args = ap.parse_args()
 
@@ -412,7 +413,7 @@ def main():
     if args.workload not in specs:
         raise SystemExit("torch_bench.py: --workload must be one of %s" % sorted(specs))
     spec = specs[args.workload]
-    batch = spec["quickBatch"] if args.quick else spec["batch"]
+    batch = args.batch or (spec["quickBatch"] if args.quick else spec["batch"])
     start_rss = rss_mb()
     t0 = time.perf_counter()
     model, loss_fn, optimizer, sample_unit, impl = build(spec, batch, torch, nn, F)

@@ -11,10 +11,15 @@ export async function runOn(
   f: () => tf.Tensor | tf.Tensor[],
 ): Promise<Float32Array[]> {
   await tf.setBackend(backend);
-  return tf.tidy(() => {
+  // Tensors leave the tidy and are read after it: a tidy walks whatever it returns element by
+  // element, which fails on arrays of millions of numbers.
+  const outs = tf.tidy(() => {
     const out = f();
-    return (Array.isArray(out) ? out : [out]).map((t) => Float32Array.from(t.dataSync()));
+    return Array.isArray(out) ? out : [out];
   });
+  const values = outs.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose(outs);
+  return values;
 }
 
 /** Asserts same length and |a - b| <= atol + rtol * |b| elementwise, reporting the worst element. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadWasmModule, nodeRequire, wasmDistDir } from './_node';
+import { guardWasmMalloc } from './wasm-memory-guard';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
 
 /**
@@ -158,6 +159,7 @@ async function select(pref: BackendPreference, quiet: boolean): Promise<BackendI
     const failure = await tryWasm();
     if (failure === undefined) {
       const kernels = registerWasmTrainingKernels();
+      guardWasmMalloc(tf.backend());
       const threads = loadWasmModule().getThreadsCount();
       const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       const why =

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { data, expectWasmMatchesCpu } from './_test-utils';
 import { initBackend } from './init-backend';
-import { simplifyTranspose } from './kernels/transpose';
+import { LARGE_TRANSPOSE, simplifyTranspose, transposeInto } from './kernels/transpose';
 
 /** Every permutation of [0, n). */
 function permutations(n: number): number[][] {
@@ -30,22 +30,48 @@ describe('wasm Transpose kernel', () => {
     expect(simplifyTranspose([3, 4], [0, 1])).toEqual({ shape: [12], perm: [0] });
   });
 
-  it('matches cpu for every permutation of ranks 2 to 4, tiles and ragged edges included', async () => {
-    await expectWasmMatchesCpu(() => [
-      tf.transpose(data([37, 70], 1)),
-      tf.transpose(data([1, 33], 2)),
-      ...permutations(3).map((p, i) => tf.transpose(data([5, 34, 3], 10 + i), p)),
-      ...permutations(4).map((p, i) => tf.transpose(data([3, 1, 4, 35], 20 + i), p)),
-      ...permutations(4).map((p, i) => tf.transpose(data([2, 3, 4, 5], 50 + i), p)),
-    ]);
+  it('transposeInto matches a brute-force transpose for every permutation that moves the last axis', () => {
+    for (const shape of [
+      [37, 70],
+      [5, 34, 3],
+      [3, 2, 4, 35],
+      [2, 3, 4, 5],
+      [33, 1, 65],
+    ]) {
+      const n = shape.reduce((x, y) => x * y, 1);
+      const src = Float32Array.from({ length: n }, (_, i) => i);
+      const inSt = shape.map((_, i) => shape.slice(i + 1).reduce((x, y) => x * y, 1));
+      for (const perm of permutations(shape.length)) {
+        if (perm[perm.length - 1] === perm.length - 1) continue;
+        const dst = new Float32Array(n);
+        transposeInto(src, dst, shape, perm);
+        const outShape = perm.map((a) => shape[a]);
+        const idx = new Array<number>(shape.length).fill(0);
+        for (let o = 0; o < n; o++) {
+          const at = idx.reduce((acc, v, k) => acc + v * inSt[perm[k]], 0);
+          if (dst[o] !== src[at]) {
+            expect.fail(`shape ${shape} perm ${perm}: output ${o} is ${dst[o]}, want ${src[at]}`);
+          }
+          for (let k = shape.length - 1; k >= 0; k--) {
+            if (++idx[k] < outShape[k]) break;
+            idx[k] = 0;
+          }
+        }
+      }
+    }
   });
 
-  it('matches cpu for rank 5 and 6 and for int32 and bool tensors', async () => {
+  it('matches cpu on tensors large enough to take the heap path, and small ones (stock)', async () => {
+    const big = LARGE_TRANSPOSE + 4096; // just above the threshold
     await expectWasmMatchesCpu(() => [
-      tf.transpose(data([2, 3, 2, 4, 3], 3), [4, 0, 3, 1, 2]),
-      tf.transpose(data([2, 2, 3, 2, 3, 2], 4), [5, 3, 1, 0, 2, 4]),
-      tf.cast(tf.transpose(tf.range(0, 60, 1, 'int32').reshape([3, 4, 5]), [2, 0, 1]), 'float32'),
-      tf.cast(tf.transpose(tf.greater(data([4, 6], 5), 0).reshape([4, 6]), [1, 0]), 'float32'),
+      tf.transpose(data([2048, big / 2048], 1)),
+      tf.transpose(data([64, 16, big / 1024 / 4, 4], 2), [3, 1, 2, 0]),
+      tf.transpose(data([64, 16, big / 1024 / 4, 4], 3), [0, 2, 1, 3]), // runs: stock
+      tf.cast(
+        tf.transpose(tf.range(0, big, 1, 'int32').reshape([big / 1024, 1024]), [1, 0]),
+        'float32',
+      ),
+      tf.transpose(data([5, 34, 3], 4), [2, 0, 1]),
       tf.transpose(tf.zeros([0, 3]), [1, 0]),
     ]);
   });
