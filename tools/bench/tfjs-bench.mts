@@ -69,7 +69,8 @@ async function main(): Promise<Record<string, unknown>> {
   const info = await setupBackend(backend);
   const startRss = process.memoryUsage().rss;
   const rng = createRng(1234);
-  const batch = opt('--batch') !== undefined ? Number(opt('--batch')) : quick ? spec.quickBatch : spec.batch;
+  const batch =
+    opt('--batch') !== undefined ? Number(opt('--batch')) : quick ? spec.quickBatch : spec.batch;
   const t0 = performance.now();
   const w = await buildWorkload(spec, batch, rng);
   const buildMs = performance.now() - t0;
