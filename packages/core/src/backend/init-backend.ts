@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadWasmModule, nodeRequire, wasmDistDir } from './_node';
 import { guardWasmMalloc } from './wasm-memory-guard';
+import { disableWasmThreads, prepareWasmThreads, unrefWasmWorkers } from './wasm-threads';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
 
 /**
@@ -29,6 +30,14 @@ export interface InitBackendOptions {
    * tfjs-node is not used). Default true.
    */
   quiet?: boolean;
+  /**
+   * Threads for the wasm backend: its matrix products and convolutions (XNNPACK) run on this many
+   * cores. Default: the `SELFSUP_WASM_THREADS` environment variable, else
+   * {@link DEFAULT_WASM_THREADS}. Only the first wasm initialization in a process can set it; more
+   * than 1 uses tfjs's threaded build, which selfsup loads in Node itself (tfjs does not), and
+   * falls back to 1 thread if that fails (the reason says so).
+   */
+  threads?: number;
 }
 
 /**
@@ -76,9 +85,8 @@ let pending: { preference: BackendPreference; promise: Promise<BackendInfo> } | 
  * kernels training needs. A second call with the same preference while that backend is still
  * active returns the first result without doing anything.
  *
- * The threaded wasm build is not used: tfjs disables it in Node (tfjs issue #3830) and making it
- * load requires patching globals (`Blob`, `URL.createObjectURL`, `os.cpus`) and rewriting the
- * Emscripten worker script; see the comment at the end of this file.
+ * With `threads` above 1 (or `SELFSUP_WASM_THREADS`), wasm uses tfjs's threaded build, which
+ * tfjs itself never loads in Node (tfjs issue #3830); see `wasm-threads.ts` for how.
  *
  * @example
  * ```ts
@@ -98,7 +106,7 @@ export async function initBackend(
     return { ...cached.info };
   }
   if (pending !== undefined && pending.preference === pref) return { ...(await pending.promise) };
-  const promise = select(pref, quiet);
+  const promise = select(pref, quiet, resolveThreads(options.threads));
   pending = { preference: pref, promise };
   try {
     const info = await promise;
@@ -107,6 +115,30 @@ export async function initBackend(
   } finally {
     if (pending?.promise === promise) pending = undefined;
   }
+}
+
+/**
+ * Threads the wasm backend uses unless {@link InitBackendOptions.threads} or
+ * `SELFSUP_WASM_THREADS` says otherwise.
+ *
+ * @example
+ * ```ts
+ * await initBackend('wasm', { threads: DEFAULT_WASM_THREADS });
+ * ```
+ */
+export const DEFAULT_WASM_THREADS = 1;
+
+function resolveThreads(threads: number | undefined): number {
+  const fromEnv = process.env.SELFSUP_WASM_THREADS?.trim();
+  const value = threads ?? (fromEnv ? Number(fromEnv) : DEFAULT_WASM_THREADS);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      threads !== undefined
+        ? `initBackend: threads must be a positive integer, got ${String(threads)}`
+        : `initBackend: environment variable SELFSUP_WASM_THREADS must be a positive integer, got '${fromEnv}'`,
+    );
+  }
+  return value;
 }
 
 function resolvePreference(preference: BackendPreference | undefined): BackendPreference {
@@ -128,7 +160,11 @@ function resolvePreference(preference: BackendPreference | undefined): BackendPr
   return fromEnv as BackendPreference;
 }
 
-async function select(pref: BackendPreference, quiet: boolean): Promise<BackendInfo> {
+async function select(
+  pref: BackendPreference,
+  quiet: boolean,
+  threadsWanted: number,
+): Promise<BackendInfo> {
   const failures: string[] = [];
   const done = (info: BackendInfo): BackendInfo => {
     if (quiet) tf.env().set('PROD', true);
@@ -156,7 +192,8 @@ async function select(pref: BackendPreference, quiet: boolean): Promise<BackendI
   }
 
   if (pref === 'auto' || pref === 'wasm') {
-    const failure = await tryWasm();
+    const notes: string[] = [];
+    const failure = await tryWasm(threadsWanted, notes);
     if (failure === undefined) {
       const kernels = registerWasmTrainingKernels();
       guardWasmMalloc(tf.backend());
@@ -170,7 +207,8 @@ async function select(pref: BackendPreference, quiet: boolean): Promise<BackendI
         name: 'wasm',
         reason:
           `Using the wasm backend (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ` +
-          `${kernels.length} selfsup training kernels registered), ${why}.`,
+          `${kernels.length} selfsup training kernels registered), ${why}.` +
+          (notes.length > 0 ? ` Note: ${notes.join('; ')}.` : ''),
         threads,
       });
     }
@@ -207,8 +245,15 @@ async function tryNodePackage(pkg: string): Promise<string | undefined> {
   }
 }
 
-/** Loads and activates the wasm backend; returns why it failed, or undefined. */
-async function tryWasm(): Promise<string | undefined> {
+/** Whether this process has initialized the wasm backend (its thread count is then fixed). */
+let wasmInitialized = false;
+
+/**
+ * Loads and activates the wasm backend with `threads` threads (honoured only by the first
+ * initialization in the process); returns why it failed, or undefined. A failed threaded start
+ * falls back to one thread and leaves the reason in `notes`.
+ */
+async function tryWasm(threads: number, notes: string[]): Promise<string | undefined> {
   let wasm: ReturnType<typeof loadWasmModule>;
   try {
     wasm = loadWasmModule();
@@ -221,42 +266,56 @@ async function tryWasm(): Promise<string | undefined> {
   } catch {
     // Thrown only after a failed initialization, which setBackend below reports.
   }
-  // Emscripten's module adds process listeners that rethrow every uncaught error after printing
-  // the whole minified wasm glue source: a user's own error would drown in it. Remove them.
-  const before = {
-    uncaughtException: process.listeners('uncaughtException'),
-    unhandledRejection: process.listeners('unhandledRejection'),
-  };
-  try {
-    if (await tf.setBackend('wasm')) return undefined;
-    return 'the wasm backend failed to initialize (tfjs logged the cause unless its PROD flag is set)';
-  } catch (e) {
-    return `the wasm backend failed to initialize (${(e as Error).message})`;
-  } finally {
-    for (const listener of process.listeners('uncaughtException')) {
-      if (!before.uncaughtException.includes(listener)) {
-        process.removeListener('uncaughtException', listener);
-      }
-    }
-    for (const listener of process.listeners('unhandledRejection')) {
-      if (!before.unhandledRejection.includes(listener)) {
-        process.removeListener('unhandledRejection', listener);
-      }
-    }
+  const threaded = threads > 1 && !wasmInitialized;
+  if (threads > 1 && wasmInitialized && wasm.getThreadsCount() !== threads) {
+    notes.push(
+      `${threads} threads were asked for, but the wasm backend was already initialized in this process with ${wasm.getThreadsCount()}`,
+    );
   }
+  const attempt = async (): Promise<string | undefined> => {
+    // Emscripten's module adds process listeners that rethrow every uncaught error after printing
+    // the whole minified wasm glue source: a user's own error would drown in it. Remove them.
+    const before = {
+      uncaughtException: process.listeners('uncaughtException'),
+      unhandledRejection: process.listeners('unhandledRejection'),
+    };
+    try {
+      if (await tf.setBackend('wasm')) return undefined;
+      return 'the wasm backend failed to initialize (tfjs logged the cause unless its PROD flag is set)';
+    } catch (e) {
+      return `the wasm backend failed to initialize (${(e as Error).message})`;
+    } finally {
+      for (const listener of process.listeners('uncaughtException')) {
+        if (!before.uncaughtException.includes(listener)) {
+          process.removeListener('uncaughtException', listener);
+        }
+      }
+      for (const listener of process.listeners('unhandledRejection')) {
+        if (!before.unhandledRejection.includes(listener)) {
+          process.removeListener('unhandledRejection', listener);
+        }
+      }
+    }
+  };
+  let failure: string | undefined;
+  if (threaded) {
+    const restore = prepareWasmThreads(wasm, threads);
+    try {
+      failure = await attempt();
+    } finally {
+      restore();
+    }
+    if (failure !== undefined) {
+      notes.push(`the threaded wasm build failed (${failure}), so it runs on 1 thread`);
+      disableWasmThreads(wasm);
+      failure = await attempt();
+    }
+  } else {
+    failure = await attempt();
+  }
+  if (failure === undefined) {
+    wasmInitialized = true;
+    unrefWasmWorkers(tf.backend());
+  }
+  return failure;
 }
-
-/*
- * Why no `threads` option (measured on tfjs-backend-wasm 4.22, Node 20, 2 vCPUs):
- * - flags_wasm.js returns false for WASM_HAS_MULTITHREAD_SUPPORT whenever IS_NODE (tfjs #3830).
- *   Forcing the flag makes init() hand Emscripten a worker URL from URL.createObjectURL(Blob),
- *   i.e. `blob:nodedata:...`, which Node's worker_threads cannot load (ERR_WORKER_PATH); the
- *   worker then loads the main script the same way, and that script refers to rollup-internal
- *   names (require$$0 for fs, ...) that only exist inside tf-backend-wasm.node.js.
- * - Patching global Blob/URL.createObjectURL to write both scripts to temp files (and rewriting
- *   the worker's `importScripts(urlOrBlob)`) makes it load, but XNNPACK then caps its pool at
- *   half of os.cpus() (1 thread here; setThreadsCount(2) is ignored) unless os.cpus() is also
- *   faked. None of this is supported API; it breaks with any Emscripten or rollup change. With
- *   the machine shared by other jobs, 2 threads measured no faster than 1.
- * So wasm runs single-threaded and BackendInfo.threads reports getThreadsCount() (1).
- */
