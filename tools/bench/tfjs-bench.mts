@@ -152,13 +152,24 @@ async function main(): Promise<Record<string, unknown>> {
   };
 }
 
-const result = await main().catch((e: Error) => ({
-  side: 'tfjs',
-  workload: workloadId,
-  backend,
-  status: 'failed',
-  error: (e.stack ?? String(e)).split('\n').slice(0, 6).join('\n'),
-}));
+// Under tf.profile the wasm backend runs each kernel inside an async timer, so a kernel's own error
+// (such as running out of wasm memory) surfaces as an unhandled rejection while the op fails with
+// a bare TypeError: keep the first such error and report it instead.
+let asyncError: Error | undefined;
+process.on('unhandledRejection', (e) => {
+  asyncError ??= e instanceof Error ? e : new Error(String(e));
+});
+const result = await main().catch(async (e: Error) => {
+  // The rejection event comes after the microtasks of this failure: let it arrive.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  return {
+    side: 'tfjs',
+    workload: workloadId,
+    backend,
+    status: 'failed',
+    error: ((asyncError ?? e).stack ?? String(asyncError ?? e)).split('\n').slice(0, 6).join('\n'),
+  };
+});
 const text = JSON.stringify(result, null, 2);
 if (out !== undefined) writeFileSync(out, text + '\n');
 else console.log(text);

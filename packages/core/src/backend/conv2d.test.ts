@@ -50,7 +50,16 @@ describe('wasm conv2d gradient kernels', () => {
     await tf.setBackend('cpu');
   });
 
-  for (const [label, xs, ws, strides, pad] of CASES) {
+  // Each case twice: as listed (small batch: dW by im2col) and with batch 33 and at least 5 input
+  // channels (dW by the role-swapped conv).
+  const both = CASES.flatMap(([label, xs, ws, strides, pad]) => {
+    const cin = Math.max(5, xs[3]);
+    return [
+      [`${label}, im2col`, xs, ws, strides, pad],
+      [`${label}, batch 33`, [33, xs[1], xs[2], cin], [ws[0], ws[1], cin, ws[3]], strides, pad],
+    ] as Array<[string, number[], number[], [number, number], Pad]>;
+  });
+  for (const [label, xs, ws, strides, pad] of both) {
     it(`Conv2DBackpropFilter and Conv2DBackpropInput match cpu: ${label}`, async () => {
       await expectWasmMatchesCpu(() => {
         const x = data(xs, 1) as tf.Tensor4D;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { initBackend, type BackendPreference } from './init-backend';
+import { DEFAULT_WASM_THREADS, initBackend, type BackendPreference } from './init-backend';
 
 describe('initBackend', () => {
   const savedEnv = process.env.SELFSUP_BACKEND;
@@ -21,7 +21,12 @@ describe('initBackend', () => {
     expect(info.reason).toMatch(/@tensorflow\/tfjs-node-gpu is not installed/);
     expect(info.reason).toMatch(/@tensorflow\/tfjs-node is not installed/);
     expect(info.reason).toMatch(/training kernels registered/);
-    expect(info.threads).toBe(1);
+    // The default: the machine's cores, at most 4 (unless SELFSUP_WASM_THREADS says otherwise).
+    expect(info.threads).toBe(
+      process.env.SELFSUP_WASM_THREADS
+        ? Number(process.env.SELFSUP_WASM_THREADS)
+        : DEFAULT_WASM_THREADS,
+    );
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     // Same preference while wasm is active: the cached answer.
     expect(await initBackend('auto')).toEqual(info);

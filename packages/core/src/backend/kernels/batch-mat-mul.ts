@@ -29,6 +29,9 @@ import {
  */
 export const PER_ITEM_MIN_MACS = 1 << 16;
 
+/** Elements from which a right operand is not worth XNNPACK's per-call packing (see mm2d). */
+export const HUGE_RIGHT_OPERAND = 1 << 24;
+
 type Original = tf.KernelFunc;
 
 function callOriginal(
@@ -72,11 +75,12 @@ function mm2d(
   if (!tX && tY) return plain(x, tf.transpose(y)); // x [M,K], y [N,K]
   const [k, m] = x.shape as number[]; // x [K,M]
   if (!tY) {
-    // y [K,N]: transpose x, or compute (y^T x)^T. Cost = elements transposed + twice the right
-    // operand, which XNNPACK packs on every call (measured: for a [4096, 8000]^T [4096, 128]
-    // product, transposing the big x costs 0.53 s, packing it as the right operand 0.7-0.8 s).
+    // y [K,N]: transpose x, or compute (y^T x)^T, whichever moves fewer elements; except that
+    // a huge x is better transposed than packed by XNNPACK as the right operand with few rows
+    // on the left (measured on a [4096, 8000]^T [4096, 128] product: 0.53 s against 0.7-0.8 s).
     const n = (y.shape as number[])[1];
-    if (k * m + 2 * k * n <= k * n + n * m + 2 * k * m) return plain(tf.transpose(x), y);
+    if (k * m <= k * n + n * m || (k * m >= HUGE_RIGHT_OPERAND && n <= 256))
+      return plain(tf.transpose(x), y);
     return tf.transpose(plain(tf.transpose(y), x));
   }
   // y [N,K]: x^T y^T = (y x)^T needs only the result transposed, or both operands.

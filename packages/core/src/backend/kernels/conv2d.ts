@@ -5,7 +5,25 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectTaps, transposedConv } from './_transposed-conv';
-import { asTensor, attr, input, wasmBackend, type KernelArgs } from './_util';
+import {
+  allocTensor,
+  asTensor,
+  attr,
+  heapView,
+  input,
+  wasmBackend,
+  type KernelArgs,
+  type WasmBackendLike,
+} from './_util';
+
+/**
+ * Below this batch, or with at most {@link IM2COL_MAX_IN_CHANNELS} input channels, dW goes
+ * through {@link filterGradIm2col}: the role-swapped conv of {@link filterGrad2d} reduces over the
+ * batch as its channel axis, and XNNPACK runs convs with few channels slowly (a conv1d of batch 8
+ * in a wav2vec-style feature encoder: ~7 GFLOP/s; a first layer on 1-channel images: ~1).
+ */
+export const IM2COL_MAX_BATCH = 32;
+export const IM2COL_MAX_IN_CHANNELS = 4;
 
 /** Geometry of a 2-D convolution in forward terms (channels last). */
 export interface Conv2DGeometry {
@@ -58,6 +76,50 @@ export function filterGrad2d(
   ];
   const r = tf.conv2d(xT, filter, [g.dH, g.dW], pads, 'NHWC', [g.sH, g.sW]); // [Cin, kH, kW, Cout]
   return tf.transpose(r, [1, 2, 0, 3]);
+}
+
+/**
+ * dW of a 2-D convolution as one matrix product: the patches of x, `[B * OH * OW, kH * kW * Cin]`
+ * (built on the heap, zeros where a tap reads padding), transposed against dy
+ * `[B * OH * OW, Cout]`. Call inside `tf.tidy`.
+ */
+export function filterGradIm2col(
+  backend: WasmBackendLike,
+  x: tf.Tensor,
+  dy: tf.Tensor,
+  g: Conv2DGeometry,
+): tf.Tensor {
+  const [batch, inH, inW, cin] = x.shape as number[];
+  const [, outH, outW, cout] = dy.shape as number[];
+  const rowLen = g.kH * g.kW * cin;
+  const rows = batch * outH * outW;
+  const cols = allocTensor(backend, [rows, rowLen], 'float32');
+  // Views after the allocation: growing wasm memory detaches older views.
+  const dst = heapView(backend, cols) as Float32Array;
+  const src = heapView(backend, x) as Float32Array;
+  let d = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++) {
+        for (let kh = 0; kh < g.kH; kh++) {
+          const ih = oh * g.sH - g.top + kh * g.dH;
+          for (let kw = 0; kw < g.kW; kw++) {
+            const iw = ow * g.sW - g.left + kw * g.dW;
+            if (ih < 0 || ih >= inH || iw < 0 || iw >= inW) {
+              dst.fill(0, d, d + cin);
+            } else {
+              const s = ((b * inH + ih) * inW + iw) * cin;
+              if (cin >= 16) dst.set(src.subarray(s, s + cin), d);
+              else for (let c = 0; c < cin; c++) dst[d + c] = src[s + c];
+            }
+            d += cin;
+          }
+        }
+      }
+    }
+  }
+  const dW = tf.matMul(cols, tf.reshape(dy, [rows, cout]), true, false);
+  return tf.reshape(dW, [g.kH, g.kW, cin, cout]);
 }
 
 /**
@@ -130,6 +192,10 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
     if (channelsFirst) {
       xt = tf.transpose(xt, [0, 2, 3, 1]);
       dyt = tf.transpose(dyt, [0, 2, 3, 1]);
+    }
+    const [batch, , , cin] = xt.shape as number[];
+    if (batch < IM2COL_MAX_BATCH || cin <= IM2COL_MAX_IN_CHANNELS) {
+      return filterGradIm2col(wasmBackend(args), xt, dyt, g);
     }
     return filterGrad2d(xt, dyt, g);
   });
