@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadWasmModule, nodeRequire, wasmDistDir } from './_node';
+import { registerTileGradient } from '../ops/tile-gradient';
 import { guardWasmMalloc } from './wasm-memory-guard';
 import { disableWasmThreads, prepareWasmThreads, unrefWasmWorkers } from './wasm-threads';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
@@ -83,7 +84,8 @@ let pending: { preference: BackendPreference; promise: Promise<BackendInfo> } | 
  *
  * When wasm is selected its `.wasm` binaries are located from the installed package (so this works
  * from the ESM and the CJS build and under vitest) and {@link registerWasmTrainingKernels} adds the
- * kernels training needs. A second call with the same preference while that backend is still
+ * kernels training needs; on every backend, {@link registerTileGradient} replaces tfjs's
+ * per-tile gradient of `tf.tile` / `tf.broadcastTo`. A second call with the same preference while that backend is still
  * active returns the first result without doing anything.
  *
  * With `threads` above 1 (or `SELFSUP_WASM_THREADS`), wasm uses tfjs's threaded build, which
@@ -168,6 +170,7 @@ async function select(
   quiet: boolean,
   threadsWanted: number,
 ): Promise<BackendInfo> {
+  registerTileGradient();
   const failures: string[] = [];
   const done = (info: BackendInfo): BackendInfo => {
     if (quiet) tf.env().set('PROD', true);

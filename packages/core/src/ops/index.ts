@@ -1,3 +1,4 @@
 export * from './stop-gradient';
 export * from './l2-normalize';
 export * from './gelu';
+export * from './tile-gradient';
