@@ -116,7 +116,9 @@ export function renderTable(report) {
     `${report.quick ? '**Quick run: these are not figures.** ' : ''}Measured ${date} by \`${report.command}\` on ${machine.cpuModel} ` +
     `(${machine.cpus} CPUs, load average ${machine.loadAvgStart[0]} at the start), Node ${versions.node}, ` +
     `TensorFlow.js ${versions.tfjs ?? '?'}` +
-    (settings.wasmThreads ? ` (wasm: ${settings.wasmThreads} thread)` : '') +
+    (settings.wasmThreads
+      ? ` (wasm: ${settings.wasmThreads} thread${settings.wasmThreads === 1 ? '' : 's'})`
+      : '') +
     (versions.torch
       ? `, PyTorch ${versions.torch} (${settings.torchThreads} threads, BLAS ${versions.blas ?? '?'}). `
       : ', PyTorch not run. ') +
