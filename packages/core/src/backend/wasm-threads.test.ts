@@ -61,7 +61,7 @@ describe('wasm with threads', () => {
       import { initBackend } from ${JSON.stringify(new URL('./init-backend.ts', import.meta.url).href)};
       const info = await initBackend('wasm', { threads: 2 });
       const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
-      console.log(info.threads, (await y.data())[0]);`,
+      console.log(String(info.threads) + " " + String((await y.data())[0]));`,
     );
     const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
       encoding: 'utf8',
