@@ -295,9 +295,10 @@ for (const id of only) {
     }
     rows.push({ ...base, ...r, title: spec.title });
   }
-  if (torchSide.python) {
-    process.stdout.write(`  ${id} ${spec.key} on PyTorch ... `);
-    torch = await measure(
+  // One PyTorch measurement of this workload; `label` says what is printed before the figures.
+  const torchRun = async (extraArgs, suffix, label) => {
+    process.stdout.write(`  ${id} ${spec.key} on PyTorch${label} ... `);
+    const t = await measure(
       'torch_bench.py',
       torchSide.python,
       [
@@ -310,47 +311,29 @@ for (const id of only) {
         String(steps),
         '--threads',
         String(torchThreads),
-        ...(quick ? ['--quick'] : []),
+        ...extraArgs,
       ],
       {},
-      `torch-${id}`,
+      `torch-${id}${suffix}`,
     );
     console.log(
-      torch.status === 'ok'
-        ? `${torch.stepMsMedian} ms/step, ${torch.samplesPerSec} samples/s (${torch.seconds} s)`
-        : `FAILED\n${torch.error}`,
+      t.status === 'ok'
+        ? `${t.stepMsMedian} ms/step, ${t.samplesPerSec} samples/s (${t.seconds} s)`
+        : `FAILED\n${t.error}`,
     );
-  } else {
-    torch = { status: 'skipped', reason: torchSide.reason };
-  }
-  let torchFallback = null;
-  if (torchSide.python && rows.some((row) => row.fullBatchFailure !== undefined)) {
-    process.stdout.write(`  ${id} ${spec.key} on PyTorch at batch ${spec.fallbackBatch} ... `);
-    torchFallback = await measure(
-      'torch_bench.py',
-      torchSide.python,
-      [
-        path.join(HERE, 'torch_bench.py'),
-        '--workload',
-        String(id),
-        '--warmup',
-        String(warmup),
-        '--steps',
-        String(steps),
-        '--threads',
-        String(torchThreads),
-        '--batch',
-        String(spec.fallbackBatch),
-      ],
-      {},
-      `torch-${id}-fallback`,
-    );
-    console.log(
-      torchFallback.status === 'ok'
-        ? `${torchFallback.stepMsMedian} ms/step, ${torchFallback.samplesPerSec} samples/s (${torchFallback.seconds} s)`
-        : `FAILED\n${torchFallback.error}`,
-    );
-  }
+    return t;
+  };
+  torch = torchSide.python
+    ? await torchRun(quick ? ['--quick'] : [], '', '')
+    : { status: 'skipped', reason: torchSide.reason };
+  const torchFallback =
+    torchSide.python && rows.some((row) => row.fullBatchFailure !== undefined)
+      ? await torchRun(
+          ['--batch', String(spec.fallbackBatch)],
+          '-fallback',
+          ` at batch ${spec.fallbackBatch}`,
+        )
+      : null;
   for (const row of rows) {
     // A row measured at the fallback batch is compared with PyTorch at that batch; the full-batch
     // PyTorch figure stays in the results as torchFullBatch.
