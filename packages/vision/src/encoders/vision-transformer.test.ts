@@ -93,6 +93,21 @@ describe('VisionTransformer', () => {
     expectClose(viaMethods.dataSync(), model.dataSync());
   });
 
+  it('features() takes other image sizes through a bicubically resized position table (DINO local crops)', () => {
+    const v = new VisionTransformer({ ...tiny, imageSize: 16, posEmbed: 'learned' }, createRng(4));
+    const big = tf.tensor4d(fixedValues(2 * 16 * 16 * 3, 3), [2, 16, 16, 3]);
+    expectClose(v.features(big).dataSync(), (v.model.predict(big) as tf.Tensor).dataSync());
+    const small = tf.tensor4d(fixedValues(2 * 8 * 12 * 3, 4), [2, 8, 12, 3]);
+    const tokens = v.embed(small);
+    expect(tokens.shape).toEqual([2, 6, 16]); // a 2x3 grid of 4 px patches
+    const f = v.features(small, true);
+    expect(f.shape).toEqual([2, 16]);
+    expect(Array.from(f.dataSync()).every(Number.isFinite)).toBe(true);
+    // The model itself keeps its input size.
+    expect(() => v.model.predict(small)).toThrow();
+    tf.dispose([big, small, tokens, f]);
+  });
+
   it('MAE: encodes a gathered subset; keeping every patch in shuffled order gives the same cls', () => {
     const v = new VisionTransformer(tiny, createRng(3));
     const x = tf.tensor4d(fixedValues(2 * 8 * 8 * 3, 4), [2, 8, 8, 3]);

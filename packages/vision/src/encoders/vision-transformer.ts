@@ -154,14 +154,27 @@ export class VisionTransformer {
     return this.tokens.numPrefixTokens;
   }
 
-  /** Images [B, H, W, C] -> patch tokens with position embeddings [B, N, D] (no class token). */
+  /**
+   * Images [B, H, W, C] -> patch tokens with position embeddings [B, N, D] (no class token).
+   * Images of another size (a multiple of the patch size) get the position table resized
+   * bicubically to their grid, as DINO's `interpolate_pos_encoding`: the way a ViT takes DINO's
+   * small local crops. The `tf.LayersModel` itself keeps its fixed input size.
+   */
   embed(images: tf.Tensor, training = false): tf.Tensor3D {
+    const p = this.patchSize;
+    const grid: [number, number] = [images.shape[1]! / p, images.shape[2]! / p];
     return tf.tidy(
       () =>
         this.tokens.addPositions(
           this.patchEmbed.apply(images, { training }) as tf.Tensor,
+          grid,
         ) as tf.Tensor3D,
     );
+  }
+
+  /** Images of any size (a multiple of the patch size) -> features [B, D], like the model's output. */
+  features(images: tf.Tensor, training = false): tf.Tensor2D {
+    return tf.tidy(() => this.poolTokens(this.forwardTokens(images, training)));
   }
 
   /** Prepends the class token (with its position) to tokens [B, L, D]: [B, 1 + L, D]. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { bicubicResizeMatrix } from './bicubic-resize-matrix';
 import { ClassTokenAndPosition } from './class-token-and-position';
 import { sincosPositionEmbedding2d } from './sincos-position-embedding';
 import { expectClose, expectNoLeak, fixedValues, roundTrip } from './test-helpers';
@@ -76,6 +77,44 @@ describe('ClassTokenAndPosition', () => {
     expectNoLeak(() => {
       layer.prependClassToken(tf.gather(layer.addPositions(x), keep, 1, 1));
     });
+  });
+
+  it('resizes the table bicubically for another grid (brute force), with a gradient to a learned table', () => {
+    const layer = new ClassTokenAndPosition({ gridSize: [4, 4], posEmbed: 'learned', seed: 3 });
+    layer.apply(tf.zeros([1, 16, 3]));
+    const table = layer.getWeights()[1].arraySync() as number[][][]; // [1, 17, 3]
+    const my = bicubicResizeMatrix(2, 4);
+    const mx = bicubicResizeMatrix(3, 4);
+    const got = layer.addPositions(tf.zeros([1, 6, 3]), [2, 3]).arraySync()[0];
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        for (let d = 0; d < 3; d++) {
+          let want = 0;
+          for (let r = 0; r < 4; r++) {
+            for (let c = 0; c < 4; c++)
+              want += my[i * 4 + r] * mx[j * 4 + c] * table[0][1 + r * 4 + c][d];
+          }
+          expect(got[i * 3 + j][d]).toBeCloseTo(want, 5);
+        }
+      }
+    }
+    // The trained grid is untouched, and the resized table passes gradients back.
+    expectClose(
+      layer.addPositions(tf.zeros([1, 16, 3]), [4, 4]).dataSync(),
+      layer.addPositions(tf.zeros([1, 16, 3])).dataSync(),
+      0,
+      0,
+    );
+    const pos = layer.trainableWeights[1].read() as tf.Variable;
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.square(layer.addPositions(tf.ones([2, 4, 3]), [2, 2]))),
+      [pos],
+    );
+    expect(Math.max(...Array.from(grads[pos.name].dataSync()).map(Math.abs))).toBeGreaterThan(0);
+    expect(() => layer.addPositions(tf.zeros([1, 5, 3]), [2, 3])).toThrow(
+      /\[batch, 6, dim\] for a 2x3 grid/,
+    );
+    tf.dispose(grads);
   });
 
   it('rejects the wrong number of patches and an unbuilt eager use', () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { bicubicResizeMatrix } from './bicubic-resize-matrix';
 import { createRng, type Rng } from '@selfsup/core';
 import { layerSeed, normalInit } from './init';
 import { sincosPositionEmbedding2d } from './sincos-position-embedding';
@@ -142,17 +143,35 @@ export class ClassTokenAndPosition extends tf.layers.Layer {
     return [shape[0], this.numPrefixTokens + this.numPatches, dim];
   }
 
-  /** Patch tokens [B, N, D] plus their position embeddings (the patch rows of `pos_embed`). */
-  addPositions(patchTokens: tf.Tensor): tf.Tensor3D {
+  /**
+   * Patch tokens [B, N, D] plus their position embeddings (the patch rows of `pos_embed`). For
+   * a patch grid other than the one the table was built for (`grid`, e.g. DINO's small local
+   * crops), the table is resized bicubically to that grid first, as DINO's
+   * `interpolate_pos_encoding` does (PyTorch's bicubic, align_corners false; the resize is a
+   * product with a fixed matrix, so learned tables still get their gradient).
+   */
+  addPositions(patchTokens: tf.Tensor, grid?: readonly [number, number]): tf.Tensor3D {
     this.ensureBuilt();
+    const [h0, w0] = this.gridSize;
+    const resized = grid !== undefined && (grid[0] !== h0 || grid[1] !== w0);
     return tf.tidy(() => {
-      this.checkShape(patchTokens.shape);
+      this.checkShape(patchTokens.shape, resized ? grid : undefined);
       const [, rows, dim] = this.posTable!.shape as number[];
-      const pos = tf.slice(
+      let pos = tf.slice(
         this.posTable!.read(),
         [0, this.numPrefixTokens, 0],
         [1, rows - this.numPrefixTokens, dim],
       );
+      if (resized) {
+        const [h, w] = grid;
+        const my = tf.tensor2d(bicubicResizeMatrix(h, h0), [h, h0]);
+        const mx = tf.tensor2d(bicubicResizeMatrix(w, w0), [w, w0]);
+        // [h0, w0 * D] -> rows resized -> [h * w0, D] per row block -> columns resized.
+        const byRows = tf.matMul(my, tf.reshape(pos, [h0, w0 * dim])); // [h, w0 * D]
+        const cols = tf.transpose(tf.reshape(byRows, [h, w0, dim]), [1, 0, 2]); // [w0, h, D]
+        const byCols = tf.matMul(mx, tf.reshape(cols, [w0, h * dim])); // [w, h * D]
+        pos = tf.reshape(tf.transpose(tf.reshape(byCols, [w, h, dim]), [1, 0, 2]), [1, h * w, dim]);
+      }
       return tf.add(patchTokens, pos) as tf.Tensor3D;
     });
   }
@@ -201,12 +220,13 @@ export class ClassTokenAndPosition extends tf.layers.Layer {
     }
   }
 
-  private checkShape(shape: Shape): number {
+  private checkShape(shape: Shape, grid?: readonly [number, number]): number {
     const [, n, dim] = shape;
-    if (shape.length !== 3 || n !== this.numPatches || dim == null) {
+    const [gh, gw] = grid ?? this.gridSize;
+    if (shape.length !== 3 || n !== gh * gw || dim == null) {
       throw new Error(
-        `ClassTokenAndPosition: expected patch tokens [batch, ${this.numPatches}, dim] for a ` +
-          `${this.gridSize[0]}x${this.gridSize[1]} grid, got [${shape.join(', ')}]`,
+        `ClassTokenAndPosition: expected patch tokens [batch, ${gh * gw}, dim] for a ` +
+          `${gh}x${gw} grid, got [${shape.join(', ')}]`,
       );
     }
     return dim;

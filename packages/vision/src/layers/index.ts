@@ -7,3 +7,4 @@ export * from './multi-head-self-attention';
 export * from './transformer-block';
 export * from './token-pooling';
 export type { GeluApproximation } from './functional';
+export * from './bicubic-resize-matrix';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cosineMomentum, createRng } from '@selfsup/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { smallConvNet } from '../../encoders/small-conv-net';
+import { vit } from '../../encoders/vit';
 import { expectExactEma, expectStateRoundTrip, targetPairs } from '../internal/method-checks';
 import {
   expectGradientsOnlyOnTrainable,
@@ -143,6 +144,29 @@ describe('DINO', () => {
   it('round-trips its variables and center, and leaks no tensor over steps', () => {
     expectStateRoundTrip(method, batchOf);
     expectNoLeak(method, (s) => batchOf(50 + s));
+  });
+
+  it('trains a ViT student on smaller local crops through its resized position table', () => {
+    const r = createRng(8);
+    const encoder = vit(
+      { embedDim: 16, depth: 1, numHeads: 2, imageSize: 8, patchSize: 4, posEmbed: 'learned' },
+      r,
+    );
+    const vitDino = new DINO({
+      encoder,
+      head: dinoHead({ inputDim: 16, hiddenDim: 16, bottleneckDim: 6, outputDim: 10 }, r),
+      stepsPerEpoch: 10,
+    });
+    // Two 8 px global crops (2x2 patches) and two 4 px local crops (one patch) of 3 images, 3 channels.
+    const batch = randomViews(4, 3, 8, 3, 21, [8, 8, 4, 4]);
+    const norms = gradientNorms(vitDino, batch, 0).trainable;
+    const posKey = Object.keys(norms).find((k) => k.includes('pos_embed'));
+    expect(posKey).toBeDefined();
+    expect(norms[posKey!]).toBeGreaterThan(0);
+    const loss = trainStep(vitDino, batch, 0, 10, sgd(0.01));
+    expect(Number.isFinite(loss)).toBe(true);
+    tf.dispose(batch.views as tf.Tensor[]);
+    vitDino.dispose();
   });
 
   it('builds the official head by default: 2048 hidden, 256 bottleneck, a fixed-norm last layer', () => {

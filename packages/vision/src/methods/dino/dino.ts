@@ -9,6 +9,8 @@ import {
   type StepOutput,
 } from '@selfsup/core';
 import { encoderFeatureDim } from '../../encoders/encoder-feature-dim';
+import { VisionTransformer } from '../../encoders/vision-transformer';
+import { ClassTokenAndPosition } from '../../layers/class-token-and-position';
 import { MomentumTarget } from '../internal/momentum-target';
 import { checkChain, checkNumber, forward, partsVariables } from '../internal/networks';
 import { multiViewsOf } from '../internal/views';
@@ -82,8 +84,10 @@ export interface DINOOptions {
  * Otherwise their random-init features are so alike that the centered teacher starts nearly
  * uniform and the loss settles at ln K (DINO's uniform collapse).
  *
- * With a ViT encoder the local crops must have a size the encoder accepts: the ViT of this package
- * has no position-embedding interpolation, so use `localCrops: 0` there or a convolutional encoder.
+ * With a ViT from {@link vit} the local crops may have another size (a multiple of the patch
+ * size): the student runs them through {@link VisionTransformer.features}, whose position table
+ * is resized bicubically to their grid (DINO's `interpolate_pos_encoding`). Other encoders must
+ * accept every crop size themselves (global pooling does).
  *
  * @example
  * ```ts
@@ -110,6 +114,8 @@ export class DINO implements SSLMethod<ViewsBatch> {
   readonly freezeLastLayerEpochs: number;
   readonly stepsPerEpoch: number | undefined;
   private readonly ema: MomentumTarget;
+  /** The encoder's ViT parts when it is a ViT (local crops of another size go through them). */
+  private readonly vit: VisionTransformer | undefined;
   private readonly center: tf.Variable;
   private readonly lastLayers: WeightNormDense[];
   private pending: tf.Tensor[] = [];
@@ -218,6 +224,9 @@ export class DINO implements SSLMethod<ViewsBatch> {
       (l): l is WeightNormDense => l instanceof WeightNormDense,
     );
     this.ema = new MomentumTarget([this.encoder, this.head]);
+    this.vit = this.encoder.layers.some((l) => l instanceof ClassTokenAndPosition)
+      ? new VisionTransformer(this.encoder)
+      : undefined;
     this.teacher = [this.ema.models[0], this.ema.models[1]];
     const k = encoderFeatureDim(this.head);
     this.center = tf.variable(tf.zeros([1, k]), false);
@@ -277,12 +286,19 @@ export class DINO implements SSLMethod<ViewsBatch> {
       const features: tf.Tensor[] = [forward([this.encoder], globals)];
       const locals = views.slice(g);
       for (const group of groupByShape(locals)) {
+        const crops = tf.concat(group, 0);
         try {
-          features.push(forward([this.encoder], tf.concat(group, 0)));
+          // A ViT takes another crop size through its resized position table (the model's
+          // fixed input shape would reject it); any other encoder must accept it as is.
+          features.push(
+            this.vit !== undefined && !sameSpatialSize(crops, this.encoder)
+              ? this.vit.features(crops, true)
+              : forward([this.encoder], crops),
+          );
         } catch (e) {
           throw new Error(
             `DINO: the encoder failed on local crops of shape [${group[0].shape.join(', ')}] (${(e as Error).message}); ` +
-              'it must accept every crop size (a ViT without position-embedding interpolation needs localCrops: 0)',
+              'it must accept every crop size',
           );
         }
       }
@@ -371,6 +387,12 @@ export class DINO implements SSLMethod<ViewsBatch> {
       ['student.head', this.head],
     ];
   }
+}
+
+/** Whether images [B, H, W, C] have the spatial size of the model's input. */
+function sameSpatialSize(images: tf.Tensor, model: tf.LayersModel): boolean {
+  const inputShape = model.inputs[0].shape;
+  return inputShape[1] === images.shape[1] && inputShape[2] === images.shape[2];
 }
 
 /** Consecutive runs of views of one shape (local crops usually share one). */
