@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { data, expectWasmMatchesCpu } from './_test-utils';
 import { initBackend } from './init-backend';
 
@@ -56,5 +56,22 @@ describe('wasm Tile, Slice, SplitV and Unpack kernels', () => {
         ...g,
       ];
     });
+  });
+});
+
+describe('wasm Identity kernel', () => {
+  it('shares the buffer (no copy), and each tensor stays valid until its own disposal', async () => {
+    await initBackend('wasm');
+    const x = tf.tensor1d([1, 2, 3]);
+    const buffersBefore = tf.memory().numDataBuffers;
+    const y = tf.clone(x);
+    expect(tf.memory().numDataBuffers).toBe(buffersBefore); // same buffer, one more reference
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3]);
+    const z = tf.add(y, 1);
+    expect(Array.from(await z.data())).toEqual([2, 3, 4]);
+    tf.dispose([y, z]);
+    expect(tf.memory().numDataBuffers).toBe(buffersBefore - 1);
+    await tf.setBackend('cpu');
   });
 });

@@ -15,6 +15,7 @@ import {
 } from './kernels/copy';
 import { makeMaxPoolGradKernel } from './kernels/max-pool-grad';
 import { makeMeanKernel, makeSumKernel } from './kernels/reduce';
+import { makeIdentityKernel } from './kernels/identity';
 import { makeOneHotKernel } from './kernels/one-hot';
 import { makeTransposeKernel } from './kernels/transpose';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise';
@@ -46,6 +47,7 @@ const KERNELS: TrainingKernel[] = [
   { kernelName: 'Sum', make: makeSumKernel },
   { kernelName: 'Mean', make: makeMeanKernel },
   { kernelName: 'Transpose', make: makeTransposeKernel },
+  { kernelName: 'Identity', make: makeIdentityKernel },
   // Wrong results on stock wasm.
   { kernelName: 'OneHot', make: makeOneHotKernel },
 ];
