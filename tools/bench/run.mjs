@@ -164,6 +164,13 @@ function runChild(cmd, args, env, label) {
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'selfsup-bench-'));
 
+/** The line printed after a measurement. */
+function summary(r) {
+  return r.status === 'ok'
+    ? `${r.stepMsMedian} ms/step, ${r.samplesPerSec} samples/s (${r.seconds} s)`
+    : `FAILED\n${r.error}`;
+}
+
 async function measure(kind, cmd, args, env, label) {
   const outFile = path.join(tmp, `${label.replace(/[^\w-]+/g, '_')}.json`);
   const r = await runChild(cmd, [...args, '--out', outFile], env, label);
@@ -276,22 +283,14 @@ for (const id of only) {
       );
     process.stdout.write(`  ${id} ${spec.key} on ${backend} ... `);
     let r = await tfjsRun([], '');
-    console.log(
-      r.status === 'ok'
-        ? `${r.stepMsMedian} ms/step, ${r.samplesPerSec} samples/s (${r.seconds} s)`
-        : `FAILED\n${r.error}`,
-    );
+    console.log(summary(r));
     if (r.status === 'failed' && /out of memory/.test(r.error) && spec.fallbackBatch && !quick) {
       // Measured again at the smaller batch (and PyTorch too, below), so a ratio still exists.
       process.stdout.write(`  ${id} ${spec.key} on ${backend} at batch ${spec.fallbackBatch} ... `);
       const full = r;
       r = await tfjsRun(['--batch', String(spec.fallbackBatch)], '-fallback');
       r.fullBatchFailure = { batch: spec.batch, error: full.error.split('\n')[0] };
-      console.log(
-        r.status === 'ok'
-          ? `${r.stepMsMedian} ms/step, ${r.samplesPerSec} samples/s (${r.seconds} s)`
-          : `FAILED\n${r.error}`,
-      );
+      console.log(summary(r));
     }
     rows.push({ ...base, ...r, title: spec.title });
   }
@@ -316,11 +315,7 @@ for (const id of only) {
       {},
       `torch-${id}${suffix}`,
     );
-    console.log(
-      t.status === 'ok'
-        ? `${t.stepMsMedian} ms/step, ${t.samplesPerSec} samples/s (${t.seconds} s)`
-        : `FAILED\n${t.error}`,
-    );
+    console.log(summary(t));
     return t;
   };
   torch = torchSide.python

@@ -43,9 +43,12 @@ export type RestoreGlobals = () => void;
  */
 export function prepareWasmThreads(wasm: WasmModule, threads: number): RestoreGlobals {
   const os = nodeRequire()('os') as typeof import('node:os');
-  folder ??= mkdtempSync(path.join(os.tmpdir(), 'selfsup-wasm-threads-'));
+  if (folder === undefined) {
+    const created = mkdtempSync(path.join(os.tmpdir(), 'selfsup-wasm-threads-'));
+    process.once('exit', () => rmSync(created, { recursive: true, force: true }));
+    folder = created;
+  }
   const dir = folder;
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const mainPath = path.join(dir, 'tfjs-backend-wasm-threaded-simd.js');
   const workerPath = path.join(dir, 'tfjs-backend-wasm-threaded-simd.worker.js');
 

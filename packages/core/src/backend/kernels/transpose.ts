@@ -57,9 +57,9 @@ function stridesOf(shape: readonly number[]): number[] {
 /** Writes `src` (shape `shape`) transposed by `perm` into `dst`. */
 export function transposeInto(src: Heap, dst: Heap, shape: number[], perm: number[]): void {
   const r = shape.length;
-  if (r <= 1 || perm.every((a, i) => a === i)) {
-    dst.set(src.subarray(0, sizeOf(shape)));
-    return;
+  if (r < 2 || perm[r - 1] === r - 1) {
+    // The tiles pair the input's and the output's innermost axes, which must differ.
+    throw new Error(`transposeInto: the innermost axis must move, got perm [${perm.join(', ')}]`);
   }
   const inSt = stridesOf(shape);
   const outShape = perm.map((a) => shape[a]);
