@@ -15,6 +15,11 @@ const extraArgs = process.argv.slice(2);
 
 for (const name of packages) rmSync(join(packagesDir, name, 'test-results.json'), { force: true });
 
+/** The first lines of a failure message, enough to name the cause in the summary. */
+function firstLines(message, count = 6) {
+  return message.split('\n').slice(0, count).join('\n    ').trim();
+}
+
 const run = (args) =>
   spawnSync('npx', ['nx', ...args], { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
 
@@ -28,6 +33,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
+const failures = [];
 for (const name of packages) {
   const file = join(packagesDir, name, 'test-results.json');
   if (!existsSync(file)) {
@@ -39,7 +45,17 @@ for (const name of packages) {
   failed += report.numFailedTests ?? 0;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   if (report.numFailedTestSuites > 0 && (report.numFailedTests ?? 0) === 0) failed += 1;
+  for (const file of report.testResults ?? []) {
+    const where = `${name}/${file.name.replace(/^.*\/packages\/[^/]+\//, '')}`;
+    if (file.status === 'failed' && (file.assertionResults ?? []).every((a) => a.status !== 'failed'))
+      failures.push(`${where}: ${firstLines(file.message ?? '')}`);
+    for (const test of file.assertionResults ?? [])
+      if (test.status === 'failed')
+        failures.push(`${where} > ${test.fullName}: ${firstLines(test.failureMessages.join('\n'))}`);
+  }
 }
+// Repeated after all the output: a CI log is often shown only by its tail.
+if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `- ${f}`).join('\n')}`);
 if (missing.length > 0) {
   console.error(`no test report from: ${missing.join(', ')} (build or test run failed)`);
   failed += missing.length;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -51,25 +51,55 @@ describe('wasm with threads', () => {
     );
   });
 
+  it('starts 2 threads where os.cpus() lists no CPU (some containers), and 3 where it lists 1', () => {
+    for (const listed of [0, 1]) {
+      const r = runScript(
+        `import os from 'node:os';
+        const real = os.cpus();
+        os.cpus = () => real.slice(0, ${listed});
+        const info = await initBackend('wasm', { threads: ${listed + 2} });
+        const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
+        console.log(String(info.threads) + " " + String((await y.data())[0]) + " " + info.reason);`,
+      );
+      expect(r.error).toBeUndefined();
+      const out = r.stdout.trim();
+      expect(
+        out.startsWith(`${listed + 2} 64 Using the wasm backend (SIMD, ${listed + 2} threads,`),
+      ).toBe(true);
+      expect(out).not.toMatch(/failed/);
+      expect(r.status).toBe(0);
+    }
+  });
+
   it('lets a process that used threads exit on its own', () => {
     // A pthread worker left referenced would keep Node alive after the script ends.
-    const tfjs = createRequire(import.meta.url).resolve('@tensorflow/tfjs');
-    const file = join(mkdtempSync(join(tmpdir(), 'selfsup-threads-exit-')), 'exit.mts');
-    writeFileSync(
-      file,
-      `import * as tf from ${JSON.stringify(pathToFileURL(tfjs).href)};
-      import { initBackend } from ${JSON.stringify(new URL('./init-backend.ts', import.meta.url).href)};
-      const info = await initBackend('wasm', { threads: 2 });
+    const r = runScript(
+      `const info = await initBackend('wasm', { threads: 2 });
       const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
       console.log(String(info.threads) + " " + String((await y.data())[0]));`,
     );
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    rmSync(dirname(file), { recursive: true, force: true });
     expect(r.error).toBeUndefined();
     expect(r.stdout.trim()).toBe('2 64');
     expect(r.status).toBe(0);
   });
 });
+
+/** Runs `body` as an ES module in its own Node process, with `tf` and `initBackend` imported. */
+function runScript(body: string): SpawnSyncReturns<string> {
+  const tfjs = createRequire(import.meta.url).resolve('@tensorflow/tfjs');
+  const file = join(mkdtempSync(join(tmpdir(), 'selfsup-threads-')), 'script.mts');
+  writeFileSync(
+    file,
+    `import * as tf from ${JSON.stringify(pathToFileURL(tfjs).href)};
+    import { initBackend } from ${JSON.stringify(new URL('./init-backend.ts', import.meta.url).href)};
+    ${body}`,
+  );
+  try {
+    return spawnSync(process.execPath, ['--import', 'tsx', file], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  } finally {
+    rmSync(dirname(file), { recursive: true, force: true });
+  }
+}

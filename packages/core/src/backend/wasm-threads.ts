@@ -10,8 +10,9 @@
  *   by path; the worker script's "load the main script from a Blob URL" branch is rewritten to
  *   load that file, and the main script gets the bundler's module-level names it refers to
  *   (`require$$0` for fs, ..., `commonjsGlobal`), which only exist inside tfjs's bundle;
- * - `os.cpus()` reports twice the cores during initialization: the C++ side caps the pool at half
- *   the logical cores (1 on a 2-vCPU machine) whatever `setThreadsCount` asked for;
+ * - `os.cpus()` reports twice the requested threads during initialization: the C++ side caps the
+ *   pool at half the logical cores (1 on a 2-vCPU machine) whatever `setThreadsCount` asked for,
+ *   and divides by zero where `os.cpus()` lists no CPU (some containers do);
  * - afterwards every global is restored, the folder is deleted at exit, and the Emscripten
  *   workers are unref'd so that they do not keep the process alive.
  *
@@ -77,7 +78,15 @@ export function prepareWasmThreads(wasm: WasmModule, threads: number): RestoreGl
   }
   globalThis.Blob = FileBackedBlob as typeof Blob;
   URL.createObjectURL = (obj: Blob) => files.get(obj) ?? realCreateObjectURL(obj);
-  os.cpus = () => [...realCpus(), ...realCpus()];
+  os.cpus = () => {
+    const real = realCpus();
+    const placeholder = {
+      model: 'unknown',
+      speed: 0,
+      times: { user: 0, nice: 0, sys: 0, idle: 0, irq: 0 },
+    };
+    return Array.from({ length: 2 * threads }, (_, i) => real[i % real.length] ?? placeholder);
+  };
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);
   return () => {

@@ -238,8 +238,12 @@ describe('Dataset basics', () => {
     }).prefetch(4);
     const it = ds.open();
     expect((await it.next()).value).toBe(0);
-    await new Promise((r) => setTimeout(r, 10));
-    expect(produced).toBe(5); // one consumed + four buffered
+    // Polled rather than one fixed sleep: a loaded machine may take longer to fill the buffer.
+    for (let waited = 0; produced < 5 && waited < 2000; waited += 5) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(produced).toBe(5); // one consumed + four buffered, and no more
     expect(await drain(it)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
