@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import { nativeKernelsStatus, useNativeKernels } from './native-kernels';
 
 /** Runs `f` on `backend` and returns its outputs as plain arrays (all tensors disposed). */
 export async function runOn(
@@ -46,16 +47,34 @@ export function expectClose(
   }
 }
 
-/** Same computation on cpu and wasm; every output compared. */
+/**
+ * Same computation on cpu and on wasm; every output compared. Where `@selfsup/native` is
+ * installed, wasm runs twice: with the native kernels and with the wasm-only ones.
+ */
 export async function expectWasmMatchesCpu(
   f: () => tf.Tensor | tf.Tensor[],
   atol = 1e-4,
   rtol = 1e-4,
 ): Promise<void> {
   const want = await runOn('cpu', f);
-  const got = await runOn('wasm', f);
-  expect(got.length).toBe(want.length);
-  got.forEach((g, i) => expectClose(g, want[i], atol, rtol));
+  const status = nativeKernelsStatus();
+  const modes = status.available ? [true, false] : [false];
+  try {
+    for (const native of modes) {
+      useNativeKernels(native);
+      const got = await runOn('wasm', f);
+      expect(got.length).toBe(want.length);
+      try {
+        got.forEach((g, i) => expectClose(g, want[i], atol, rtol));
+      } catch (e) {
+        (e as Error).message =
+          `with the native kernels ${native ? 'on' : 'off'}: ${(e as Error).message}`;
+        throw e;
+      }
+    }
+  } finally {
+    useNativeKernels(status.active || !status.available);
+  }
 }
 
 /** Deterministic data in [-1, 1) (no tfjs RNG involved, so identical on both backends). */

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { allocTensor, heapView, type WasmBackendLike } from './kernels/_util';
+import { activeNativeKernels, type NativeKernelsLike } from './native-kernels';
 
 /**
  * Result of {@link batchNormTrain}.
@@ -70,6 +72,19 @@ export function batchNormTrain<T extends tf.Tensor>(
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, g, b] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
+    const native = tf.getBackend() === 'wasm' ? activeNativeKernels() : undefined;
+    if (native !== undefined && [xIn, g, b].every((t) => t.dtype === 'float32') && n > 0) {
+      const out = nativeBatchNorm(native, xIn, g, b, epsilon, n, c);
+      save([xIn, out.mean, out.invStd, g]);
+      stats = [tf.keep(out.mean), tf.keep(out.variance)];
+      return {
+        value: out.y,
+        gradFunc: (d: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, mean, invStd, gm] = saved;
+          return nativeBatchNormGrad(native, d, xs, mean, invStd, gm, n, c);
+        },
+      };
+    }
     const mean = tf.mean(xIn, axes) as tf.Tensor1D;
     const centered = tf.sub(xIn, mean);
     const variance = tf.mean(tf.mul(centered, centered), axes) as tf.Tensor1D;
@@ -103,4 +118,71 @@ export function batchNormTrain<T extends tf.Tensor>(
   keptMean.dispose();
   keptVar.dispose();
   return { y, mean, variance };
+}
+
+/**
+ * The forward pass on `@selfsup/native`: two passes over x on the wasm heap (per-channel sums,
+ * then the output) instead of ~8 tf ops. Measured on [512, 28, 28, 32] (2 threads): see
+ * DEVELOPING.md.
+ */
+function nativeBatchNorm(
+  native: NativeKernelsLike,
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  rows: number,
+  channels: number,
+) {
+  const backend = tf.backend() as WasmBackendLike;
+  const y = allocTensor(backend, x.shape, 'float32');
+  const mean = allocTensor(backend, [channels], 'float32') as tf.Tensor1D;
+  const variance = allocTensor(backend, [channels], 'float32') as tf.Tensor1D;
+  const invStd = allocTensor(backend, [channels], 'float32') as tf.Tensor1D;
+  const view = (t: tf.Tensor) => heapView(backend, t) as Float32Array; // after the allocations
+  native.batchNormForward({
+    x: view(x),
+    gamma: view(gamma),
+    beta: view(beta),
+    epsilon,
+    y: view(y),
+    mean: view(mean),
+    variance: view(variance),
+    invStd: view(invStd),
+    rows,
+    channels,
+  });
+  return { y, mean, variance, invStd };
+}
+
+/** The backward pass on `@selfsup/native`: [dx, dgamma, dbeta]. */
+function nativeBatchNormGrad(
+  native: NativeKernelsLike,
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  mean: tf.Tensor,
+  invStd: tf.Tensor,
+  gamma: tf.Tensor,
+  rows: number,
+  channels: number,
+): tf.Tensor[] {
+  const backend = tf.backend() as WasmBackendLike;
+  const d = dy.dtype === 'float32' ? dy : tf.cast(dy, 'float32');
+  const dx = allocTensor(backend, x.shape, 'float32');
+  const dgamma = allocTensor(backend, [channels], 'float32');
+  const dbeta = allocTensor(backend, [channels], 'float32');
+  const view = (t: tf.Tensor) => heapView(backend, t) as Float32Array;
+  native.batchNormBackward({
+    dy: view(d),
+    x: view(x),
+    mean: view(mean),
+    invStd: view(invStd),
+    gamma: view(gamma),
+    dx: view(dx),
+    dgamma: view(dgamma),
+    dbeta: view(dbeta),
+    rows,
+    channels,
+  });
+  return [dx, dgamma, dbeta];
 }

@@ -1,3 +1,4 @@
 export * from './init-backend';
 export * from './register-wasm-training-kernels';
 export * from './batch-norm-train';
+export { nativeKernelsStatus, useNativeKernels, type NativeKernelsStatus } from './native-kernels';

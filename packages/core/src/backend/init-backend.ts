@@ -5,6 +5,7 @@ import { registerTileGradient } from '../ops/tile-gradient';
 import { guardWasmMalloc } from './wasm-memory-guard';
 import { disableWasmThreads, prepareWasmThreads, unrefWasmWorkers } from './wasm-threads';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
+import { nativeKernelsStatus, setNativeThreads, useNativeKernels } from './native-kernels';
 
 /**
  * Which backend {@link initBackend} should use; 'auto' picks the fastest that loads.
@@ -40,6 +41,12 @@ export interface InitBackendOptions {
    * falls back to 1 thread if that fails (the reason says so).
    */
   threads?: number;
+  /**
+   * Run matrix products and convolutions on `@selfsup/native` (compiled C++ with AVX-512 / AVX2,
+   * on the wasm heap) when it is installed. Default: true, unless `SELFSUP_NATIVE=0`. Its pool
+   * uses the same number of threads as wasm.
+   */
+  native?: boolean;
 }
 
 /**
@@ -104,6 +111,7 @@ export async function initBackend(
 ): Promise<BackendInfo> {
   const pref = resolvePreference(preference);
   const quiet = options.quiet ?? true;
+  if (options.native !== undefined) useNativeKernels(options.native);
   if (cached !== undefined && cached.preference === pref && tf.getBackend() === cached.info.name) {
     if (quiet) tf.env().set('PROD', true);
     return { ...cached.info };
@@ -205,6 +213,11 @@ async function select(
       guardWasmMalloc(tf.backend());
       const threads = loadWasmModule().getThreadsCount();
       const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+      setNativeThreads(threadsWanted);
+      const native = nativeKernelsStatus();
+      const nativeNote = native.active
+        ? `; products and convolutions on @selfsup/native (${native.isa}, ${native.threads} thread${native.threads === 1 ? '' : 's'})`
+        : `; @selfsup/native not used: ${native.reason}`;
       const why =
         pref === 'auto'
           ? `chosen because ${failures.join('; ')}. For a faster native backend, ${INSTALL_HINT}`
@@ -213,7 +226,7 @@ async function select(
         name: 'wasm',
         reason:
           `Using the wasm backend (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ` +
-          `${kernels.length} selfsup training kernels registered), ${why}.` +
+          `${kernels.length} selfsup training kernels registered${nativeNote}), ${why}.` +
           (notes.length > 0 ? ` Note: ${notes.join('; ')}.` : ''),
         threads,
       });

@@ -20,6 +20,13 @@ import { makeOneHotKernel } from './kernels/one-hot';
 import { makeTransposeKernel } from './kernels/transpose';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum';
+import {
+  fusedMatMulViaOps,
+  nativeConv2D,
+  nativeFusedConv2D,
+  nativeFusedMatMul,
+} from './kernels/native';
+import { activeNativeKernels, type NativeKernelsLike } from './native-kernels';
 
 /** A kernel selfsup registers on wasm; `original` is the stock kernel it replaces, if any. */
 interface TrainingKernel {
@@ -27,7 +34,33 @@ interface TrainingKernel {
   make: (original: tf.KernelFunc | undefined) => tf.KernelFunc;
 }
 
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/**
+ * A stock kernel that runs on `@selfsup/native` when it is active, else through `withoutNative`
+ * if given; the stock kernel takes every case these leave (they return undefined).
+ */
+function nativeFirst(
+  viaNative: (native: NativeKernelsLike, args: KernelArgs) => tf.TensorInfo | undefined,
+  withoutNative?: (args: KernelArgs) => tf.TensorInfo | undefined,
+): (original: tf.KernelFunc | undefined) => tf.KernelFunc {
+  return (original) => (args) => {
+    const native = activeNativeKernels();
+    const out = native ? viaNative(native, args) : withoutNative?.(args);
+    if (out) return out;
+    if (original === undefined)
+      throw new Error('selfsup wasm kernel: no stock kernel to fall back to');
+    return original(args);
+  };
+}
+
 const KERNELS: TrainingKernel[] = [
+  // Computed by @selfsup/native when it is installed (see native-kernels.ts); the kernels below
+  // for products and conv gradients ask it first too.
+  { kernelName: 'Conv2D', make: nativeFirst(nativeConv2D) },
+  { kernelName: 'FusedConv2D', make: nativeFirst(nativeFusedConv2D) },
+  // Also wrong results on stock wasm with a transposed operand (see fusedMatMulViaOps).
+  { kernelName: '_FusedMatMul', make: nativeFirst(nativeFusedMatMul, fusedMatMulViaOps) },
   // Missing on stock wasm.
   { kernelName: 'Conv2DBackpropFilter', make: () => conv2DBackpropFilterKernel },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', make: () => depthwiseBackpropFilterKernel },

@@ -4,6 +4,9 @@
  * also serve conv1d. Internal to src/backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeNativeKernels } from '../native-kernels';
+import { nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './native';
+import { conv2DInfo, type Conv2DGeometry } from './_conv-info';
 import { selectTaps, transposedConv } from './_transposed-conv';
 import {
   allocTensor,
@@ -16,6 +19,8 @@ import {
   type WasmBackendLike,
 } from './_util';
 
+export type { Conv2DGeometry } from './_conv-info';
+
 /**
  * Below this batch, or with at most {@link IM2COL_MAX_IN_CHANNELS} input channels, dW goes
  * through {@link filterGradIm2col}: the role-swapped conv of {@link filterGrad2d} reduces over the
@@ -24,18 +29,6 @@ import {
  */
 export const IM2COL_MAX_BATCH = 32;
 export const IM2COL_MAX_IN_CHANNELS = 4;
-
-/** Geometry of a 2-D convolution in forward terms (channels last). */
-export interface Conv2DGeometry {
-  kH: number;
-  kW: number;
-  sH: number;
-  sW: number;
-  dH: number;
-  dW: number;
-  top: number;
-  left: number;
-}
 
 /**
  * dW of a 2-D convolution: `[kH, kW, Cin, Cout]` from x `[B, H, W, Cin]` and dy
@@ -155,34 +148,10 @@ export function inputGrad2d(
   );
 }
 
-function conv2DInfo(args: KernelArgs, xShape: number[], filterShape: number[]) {
-  const fmt = tf.backend_util.convertConv2DDataFormat(
-    attr<'NHWC' | 'NCHW'>(args, 'dataFormat') ?? 'NHWC',
-  );
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attr<number | [number, number]>(args, 'strides'),
-    1,
-    attr<'valid' | 'same' | number>(args, 'pad'),
-    attr<'floor' | 'round' | 'ceil' | undefined>(args, 'dimRoundingMode'),
-    false,
-    fmt,
-  );
-  const g: Conv2DGeometry = {
-    kH: info.filterHeight,
-    kW: info.filterWidth,
-    sH: info.strideHeight,
-    sW: info.strideWidth,
-    dH: info.dilationHeight,
-    dW: info.dilationWidth,
-    top: info.padInfo.top,
-    left: info.padInfo.left,
-  };
-  return { info, g, channelsFirst: fmt === 'channelsFirst' };
-}
-
 function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
+  const native = activeNativeKernels();
+  const viaNative = native && nativeConv2DBackpropFilter(native, args);
+  if (viaNative) return viaNative;
   const x = input(args, 'x');
   const dy = input(args, 'dy');
   const { g, channelsFirst } = conv2DInfo(args, x.shape, attr<number[]>(args, 'filterShape'));
@@ -202,6 +171,9 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
 }
 
 function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
+  const native = activeNativeKernels();
+  const viaNative = native && nativeConv2DBackpropInput(native, args);
+  if (viaNative) return viaNative;
   const dy = input(args, 'dy');
   const filter = input(args, 'filter');
   const { info, g, channelsFirst } = conv2DInfo(

@@ -2,9 +2,11 @@
  * MaxPoolGrad on the wasm heap. The stock kernel took ~370 ms for a 2x2 pool over
  * [512, 28, 28, 32]; this one finds each window's max position and scatters dy there in one pass
  * over x, with the channels innermost (contiguous in NHWC). Ties go to the first position in
- * window order (row by row), as tfjs's cpu kernel does. Internal to src/backend.
+ * window order (row by row), as tfjs's cpu kernel does. With `@selfsup/native` the same loop runs
+ * in C++ over the images in parallel (~10x faster). Internal to src/backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeNativeKernels } from '../native-kernels';
 import { allocTensor, attr, heapView, input, wasmBackend, type KernelArgs } from './_util';
 
 function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc | undefined): tf.TensorInfo {
@@ -24,6 +26,32 @@ function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc | undefined): tf.
   );
   const backend = wasmBackend(args);
   const out = allocTensor(backend, x.shape, 'float32');
+  const native = activeNativeKernels();
+  if (native !== undefined) {
+    native.maxPoolGrad(
+      {
+        batch: info.batchSize,
+        inH: info.inHeight,
+        inW: info.inWidth,
+        inC: info.inChannels,
+        outH: info.outHeight,
+        outW: info.outWidth,
+        outC: info.inChannels,
+        kH: info.filterHeight,
+        kW: info.filterWidth,
+        strideH: info.strideHeight,
+        strideW: info.strideWidth,
+        dilationH: info.dilationHeight,
+        dilationW: info.dilationWidth,
+        top: info.padInfo.top,
+        left: info.padInfo.left,
+      },
+      heapView(backend, x) as Float32Array,
+      heapView(backend, dy) as Float32Array,
+      heapView(backend, out) as Float32Array,
+    );
+    return out;
+  }
   // Views after the allocation: growing wasm memory detaches older views.
   const dx = heapView(backend, out) as Float32Array;
   const xv = heapView(backend, x) as Float32Array;

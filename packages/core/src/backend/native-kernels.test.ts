@@ -1,0 +1,180 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { data, expectWasmMatchesCpu } from './_test-utils';
+import { initBackend } from './init-backend';
+import { nativeKernelsStatus, useNativeKernels } from './native-kernels';
+
+type Activation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu' | 'prelu';
+const ACTIVATIONS: Activation[] = [
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'sigmoid',
+  'leakyrelu',
+  'prelu',
+];
+
+// In this repository @selfsup/native is built by `npm ci`; only an explicit opt-out may lack it.
+const expectNative = process.env.SELFSUP_NATIVE_SKIP_BUILD !== '1';
+
+describe('@selfsup/native behind the wasm kernels', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+  afterAll(async () => {
+    useNativeKernels(true);
+    await tf.setBackend('cpu');
+  });
+
+  it('is loaded, active, and named in the backend reason', async () => {
+    const status = nativeKernelsStatus();
+    if (!expectNative) return;
+    expect(status.reason).toBe('');
+    expect(status.available).toBe(true);
+    expect(status.active).toBe(true);
+    expect(['avx512', 'avx2', 'generic']).toContain(status.isa);
+    const info = await initBackend('wasm');
+    expect(info.reason).toMatch(
+      /products and convolutions on @selfsup\/native \((avx512|avx2|generic), \d threads?\)/,
+    );
+  });
+
+  it('switches off and on, and says why it is off', () => {
+    if (!expectNative) return;
+    const off = useNativeKernels(false);
+    expect(off.active).toBe(false);
+    expect(off.reason).toMatch(/switched off/);
+    expect(useNativeKernels(true).active).toBe(true);
+  });
+
+  for (const activation of ACTIVATIONS) {
+    it(`fused conv2d with bias and ${activation}, and its gradients, match cpu`, async () => {
+      await expectWasmMatchesCpu(() => {
+        const x = data([3, 9, 8, 4], 1) as tf.Tensor4D;
+        const w = data([3, 3, 4, 6], 2) as tf.Tensor4D;
+        const bias = data([6], 3);
+        const alpha = data([6], 4);
+        const f = (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+          tf.fused.conv2d({
+            x: xi as tf.Tensor4D,
+            filter: wi as tf.Tensor4D,
+            strides: 2,
+            pad: 'same',
+            bias: bi,
+            activation,
+            preluActivationWeights: activation === 'prelu' ? alpha : undefined,
+            leakyreluAlpha: 0.3,
+          });
+        const y = f(x, w, bias);
+        // Weighted sum so that every output element's gradient differs.
+        const weights = data(y.shape, 5);
+        const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(f(a, b, c), weights)),
+        )([x, w, bias]);
+        return [y, ...grads];
+      }, 1e-3);
+    });
+  }
+
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    it(`fused matMul (transposeA ${transposeA}, transposeB ${transposeB}) with bias and relu, and gradients, match cpu`, async () => {
+      await expectWasmMatchesCpu(() => {
+        const a = data(transposeA ? [33, 20] : [20, 33], 6);
+        const b = data(transposeB ? [17, 33] : [33, 17], 7);
+        const bias = data([17], 8);
+        const f = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) =>
+          tf.fused.matMul({ a: p, b: q, transposeA, transposeB, bias: r, activation: 'relu' });
+        const weights = data([20, 17], 9);
+        const grads = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) =>
+          tf.sum(tf.mul(f(p, q, r), weights)),
+        )([a, b, bias]);
+        return [f(a, b, bias), ...grads];
+      }, 1e-3);
+    });
+  }
+
+  it('a dilated conv2d forward matches cpu', async () => {
+    await expectWasmMatchesCpu(() =>
+      tf.conv2d(
+        data([2, 11, 10, 3], 10) as tf.Tensor4D,
+        data([3, 3, 3, 5], 11) as tf.Tensor4D,
+        1,
+        'same',
+        'NHWC',
+        2,
+      ),
+    );
+  });
+
+  it('a dense layer and a conv layer of tfjs-layers train to the same weights as on cpu', async () => {
+    // tfjs-layers calls the fused kernels with the activations folded in; three SGD steps.
+    const train = () => {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.conv2d({
+            inputShape: [8, 8, 2],
+            filters: 4,
+            kernelSize: 3,
+            activation: 'relu',
+            kernelInitializer: 'ones',
+            biasInitializer: 'zeros',
+          }),
+          tf.layers.flatten(),
+          tf.layers.dense({
+            units: 3,
+            activation: 'sigmoid',
+            kernelInitializer: 'glorotUniform',
+            biasInitializer: 'ones',
+          }),
+        ],
+      });
+      // Deterministic dense kernel (glorot draws from tfjs's RNG, which differs by backend).
+      const dense = model.layers[2];
+      dense.setWeights([tf.mul(data([144, 3], 12), 0.1), dense.getWeights()[1]]);
+      const x = data([4, 8, 8, 2], 13);
+      const y = data([4, 3], 14);
+      const optimizer = tf.train.sgd(0.1);
+      for (let i = 0; i < 3; i++) {
+        optimizer.minimize(
+          () => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor) as tf.Scalar,
+        );
+      }
+      const weights = model.getWeights().map((w) => tf.clone(w));
+      optimizer.dispose();
+      model.dispose();
+      return weights;
+    };
+    await expectWasmMatchesCpu(train, 1e-4);
+  });
+
+  it('leaks no tensor over training steps on the native kernels', async () => {
+    const w = tf.variable(data([3, 3, 4, 8], 15));
+    const d = tf.variable(data([8, 5], 16));
+    const x = data([6, 10, 10, 4], 17) as tf.Tensor4D;
+    const optimizer = tf.train.sgd(0.01);
+    const step = () =>
+      optimizer.minimize(() => {
+        const h = tf.fused.conv2d({
+          x,
+          filter: w as tf.Variable<tf.Rank.R4>,
+          strides: 1,
+          pad: 'same',
+          activation: 'relu',
+        });
+        const pooled = tf.mean(h, [1, 2]);
+        return tf.sum(tf.square(tf.matMul(pooled, d)));
+      });
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([w, d, x]);
+    optimizer.dispose();
+  });
+});

@@ -1,0 +1,280 @@
+/**
+ * @selfsup/native: matrix products and 2-D convolutions in C++ for the CPU, compiled when the
+ * package installs. `@selfsup/core` runs them on the tfjs wasm heap in place of XNNPACK's wasm
+ * kernels (128-bit SIMD without FMA), which are 4-8x slower on x86 machines with AVX2 or
+ * AVX-512. Every function works on Float32Arrays, including views of a SharedArrayBuffer, with
+ * offsets in elements; operands are bounds-checked.
+ *
+ * @packageDocumentation
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Shapes of a 2-D convolution, channels last: x `[batch, inH, inW, inC]`, filter
+ * `[kH, kW, inC, outC]`, y `[batch, outH, outW, outC]`; `top` and `left` are the zero padding
+ * before the first row and column (padding after is implied by the output size).
+ */
+export interface ConvGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  top: number;
+  left: number;
+}
+
+/** One operand: an array, the element where the operand starts, and its row stride. */
+export interface MatrixOperand {
+  data: Float32Array;
+  offset?: number;
+  /** Row stride in elements (default: the number of columns as stored). */
+  ld?: number;
+}
+
+/** The native kernels. */
+export interface NativeKernels {
+  /** The micro-kernel in use: 'avx512', 'avx2' or 'generic'. */
+  readonly isa: string;
+  /** Threads of the native pool (the caller's included). */
+  threads(): number;
+  /** Resizes the pool; returns the new size. */
+  setThreads(threads: number): number;
+  /**
+   * `c = op(a) op(b)`, or `c += ...` with `accumulate`: op(a) is `[m, k]` (stored `[k, m]` when
+   * `transA`), op(b) is `[k, n]` (stored `[n, k]` when `transB`), c is `[m, n]`. With
+   * `batch` > 1, item i reads `offset + i * stride` of each operand (a stride of 0 broadcasts).
+   */
+  matMul(options: {
+    a: MatrixOperand;
+    b: MatrixOperand;
+    c: MatrixOperand;
+    m: number;
+    n: number;
+    k: number;
+    transA?: boolean;
+    transB?: boolean;
+    accumulate?: boolean;
+    batch?: number;
+    strides?: { a: number; b: number; c: number };
+  }): void;
+  /** `y = conv2d(x, filter)`. */
+  conv2d(g: ConvGeometry, x: Float32Array, filter: Float32Array, y: Float32Array): void;
+  /** `dx`, the gradient of `sum(dy * conv2d(x, filter))` with respect to x. */
+  conv2dBackpropInput(
+    g: ConvGeometry,
+    dy: Float32Array,
+    filter: Float32Array,
+    dx: Float32Array,
+  ): void;
+  /** `dfilter`, the gradient of `sum(dy * conv2d(x, filter))` with respect to the filter. */
+  conv2dBackpropFilter(
+    g: ConvGeometry,
+    x: Float32Array,
+    dy: Float32Array,
+    dfilter: Float32Array,
+  ): void;
+  /**
+   * dx of a max pool over x `[batch, inH, inW, C]` with the window given as a geometry (`kH`,
+   * `kW`, strides, dilations, padding; `outC` = `inC`): each window's dy goes to the first position
+   * of its max, row by row, as tfjs's cpu kernel does.
+   */
+  maxPoolGrad(g: ConvGeometry, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /**
+   * Training-mode batch normalization of x `[rows, channels]` (channels last, any leading axes
+   * flattened): `y = gamma * (x - mean) * invStd + beta` with the batch mean and biased variance
+   * per channel, written to `mean`, `variance` and `invStd = 1 / sqrt(variance + epsilon)`.
+   */
+  batchNormForward(o: {
+    x: Float32Array;
+    gamma: Float32Array;
+    beta: Float32Array;
+    epsilon: number;
+    y: Float32Array;
+    mean: Float32Array;
+    variance: Float32Array;
+    invStd: Float32Array;
+    rows: number;
+    channels: number;
+  }): void;
+  /**
+   * The gradients of `sum(dy * y)` for {@link NativeKernels.batchNormForward}, from x and the
+   * mean and invStd it wrote: `dx`, `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)`.
+   */
+  batchNormBackward(o: {
+    dy: Float32Array;
+    x: Float32Array;
+    mean: Float32Array;
+    invStd: Float32Array;
+    gamma: Float32Array;
+    dx: Float32Array;
+    dgamma: Float32Array;
+    dbeta: Float32Array;
+    rows: number;
+    channels: number;
+  }): void;
+}
+
+/** What {@link loadNative} found: the kernels, or why there are none. */
+export type NativeStatus =
+  { loaded: true; kernels: NativeKernels } | { loaded: false; reason: string };
+
+interface Addon {
+  isa(): string;
+  threads(): number;
+  setThreads(n: number): number;
+  gemm(...args: unknown[]): void;
+  conv2d(...args: unknown[]): void;
+  conv2dBackpropInput(...args: unknown[]): void;
+  conv2dBackpropFilter(...args: unknown[]): void;
+  maxPoolGrad(...args: unknown[]): void;
+  batchNormForward(...args: unknown[]): void;
+  batchNormBackward(...args: unknown[]): void;
+}
+
+function packageRoot(): string {
+  const here: string | undefined = import.meta.url;
+  const dir = here !== undefined ? path.dirname(fileURLToPath(here)) : __dirname;
+  return path.join(dir, '..');
+}
+
+function geometryArray(g: ConvGeometry): number[] {
+  return [
+    g.batch,
+    g.inH,
+    g.inW,
+    g.inC,
+    g.outH,
+    g.outW,
+    g.outC,
+    g.kH,
+    g.kW,
+    g.strideH,
+    g.strideW,
+    g.dilationH,
+    g.dilationW,
+    g.top,
+    g.left,
+  ];
+}
+
+function wrap(addon: Addon): NativeKernels {
+  return {
+    isa: addon.isa(),
+    threads: () => addon.threads(),
+    setThreads: (n) => addon.setThreads(n),
+    matMul(o) {
+      const transA = o.transA === true;
+      const transB = o.transB === true;
+      const batch = o.batch ?? 1;
+      const strides = o.strides ?? { a: 0, b: 0, c: 0 };
+      addon.gemm(
+        transA,
+        transB,
+        o.m,
+        o.n,
+        o.k,
+        o.a.data,
+        o.a.offset ?? 0,
+        o.a.ld ?? (transA ? o.m : o.k),
+        o.b.data,
+        o.b.offset ?? 0,
+        o.b.ld ?? (transB ? o.k : o.n),
+        o.c.data,
+        o.c.offset ?? 0,
+        o.c.ld ?? o.n,
+        o.accumulate === true,
+        batch,
+        strides.a,
+        strides.b,
+        strides.c,
+      );
+    },
+    conv2d: (g, x, filter, y) => addon.conv2d(x, 0, filter, 0, y, 0, geometryArray(g)),
+    conv2dBackpropInput: (g, dy, filter, dx) =>
+      addon.conv2dBackpropInput(dy, 0, filter, 0, dx, 0, geometryArray(g)),
+    conv2dBackpropFilter: (g, x, dy, dfilter) =>
+      addon.conv2dBackpropFilter(x, 0, dy, 0, dfilter, 0, geometryArray(g)),
+    maxPoolGrad: (g, x, dy, dx) => addon.maxPoolGrad(x, dy, dx, geometryArray(g)),
+    batchNormForward: (o) =>
+      addon.batchNormForward(
+        o.x,
+        o.gamma,
+        o.beta,
+        o.epsilon,
+        o.y,
+        o.mean,
+        o.variance,
+        o.invStd,
+        o.rows,
+        o.channels,
+      ),
+    batchNormBackward: (o) =>
+      addon.batchNormBackward(
+        o.dy,
+        o.x,
+        o.mean,
+        o.invStd,
+        o.gamma,
+        o.dx,
+        o.dgamma,
+        o.dbeta,
+        o.rows,
+        o.channels,
+      ),
+  };
+}
+
+let status: NativeStatus | undefined;
+
+/**
+ * Loads the compiled addon once. Returns why it is unavailable instead of throwing: the install
+ * may have had no compiler, or the platform may not be supported, and selfsup then runs its wasm
+ * kernels.
+ *
+ * @example
+ * ```ts
+ * import { loadNative } from '@selfsup/native';
+ * const native = loadNative();
+ * if (native.loaded) {
+ *   const a = new Float32Array([1, 2, 3, 4]); // [[1, 2], [3, 4]]
+ *   const c = new Float32Array(4);
+ *   native.kernels.matMul({ a: { data: a }, b: { data: a }, c: { data: c }, m: 2, n: 2, k: 2 });
+ *   // c = [7, 10, 15, 22]
+ * } else console.log(native.reason);
+ * ```
+ */
+export function loadNative(): NativeStatus {
+  if (status !== undefined) return status;
+  const root = packageRoot();
+  const file = path.join(root, 'build', 'Release', 'selfsup_native.node');
+  if (!existsSync(file)) {
+    const failure = path.join(root, 'build', 'install-failure.txt');
+    const why = existsSync(failure)
+      ? readFileSync(failure, 'utf8').trim()
+      : 'it was not compiled (run `npm rebuild @selfsup/native`)';
+    status = { loaded: false, reason: `@selfsup/native: no addon at ${file}: ${why}` };
+    return status;
+  }
+  try {
+    const addon = createRequire(path.join(root, 'package.json'))(file) as Addon;
+    status = { loaded: true, kernels: wrap(addon) };
+  } catch (e) {
+    status = {
+      loaded: false,
+      reason: `@selfsup/native: loading ${file} failed: ${(e as Error).message}`,
+    };
+  }
+  return status;
+}

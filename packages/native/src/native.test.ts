@@ -1,0 +1,439 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadNative, type ConvGeometry, type NativeKernels } from './index';
+
+const status = loadNative();
+// CI and every developer machine have a compiler; only an explicit opt-out may skip.
+const skip = process.env.SELFSUP_NATIVE_SKIP_BUILD === '1';
+if (!status.loaded && !skip) throw new Error(status.reason);
+const native = (status.loaded ? status.kernels : undefined) as NativeKernels;
+
+function random(n: number, seed: number, shared = false): Float32Array {
+  const out = shared ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+/** Row-major reference product in float64. */
+function refMatMul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++)
+        s += (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+      c[i * n + j] = s;
+    }
+  return c;
+}
+
+function outSize(
+  inSize: number,
+  k: number,
+  stride: number,
+  dilation: number,
+  before: number,
+  after: number,
+) {
+  return Math.floor((inSize + before + after - ((k - 1) * dilation + 1)) / stride) + 1;
+}
+
+function geometry(
+  batch: number,
+  [inH, inW, inC]: number[],
+  [kH, kW, outC]: number[],
+  [strideH, strideW]: number[],
+  [dilationH, dilationW]: number[],
+  [top, bottom, left, right]: number[],
+): ConvGeometry {
+  return {
+    batch,
+    inH,
+    inW,
+    inC,
+    outC,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    top,
+    left,
+    outH: outSize(inH, kH, strideH, dilationH, top, bottom),
+    outW: outSize(inW, kW, strideW, dilationW, left, right),
+  };
+}
+
+/** Direct convolution loops: y, and the two gradients of sum(dy * y). */
+function refConv(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array) {
+  const y = new Float64Array(g.batch * g.outH * g.outW * g.outC);
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  for (let b = 0; b < g.batch; b++)
+    for (let oh = 0; oh < g.outH; oh++)
+      for (let ow = 0; ow < g.outW; ow++)
+        for (let kh = 0; kh < g.kH; kh++)
+          for (let kw = 0; kw < g.kW; kw++) {
+            const ih = oh * g.strideH - g.top + kh * g.dilationH;
+            const iw = ow * g.strideW - g.left + kw * g.dilationW;
+            if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) continue;
+            for (let ci = 0; ci < g.inC; ci++) {
+              const xi = ((b * g.inH + ih) * g.inW + iw) * g.inC + ci;
+              for (let co = 0; co < g.outC; co++) {
+                const yi = ((b * g.outH + oh) * g.outW + ow) * g.outC + co;
+                const wi = ((kh * g.kW + kw) * g.inC + ci) * g.outC + co;
+                y[yi] += x[xi] * w[wi];
+                dx[xi] += dy[yi] * w[wi];
+                dw[wi] += dy[yi] * x[xi];
+              }
+            }
+          }
+  return { y, dx, dw };
+}
+
+describe.skipIf(skip)('@selfsup/native', () => {
+  it('reports its micro-kernel and thread pool', () => {
+    expect(['avx512', 'avx2', 'generic']).toContain(native.isa);
+    const before = native.threads();
+    expect(native.setThreads(3)).toBe(3);
+    expect(native.setThreads(before)).toBe(before);
+  });
+
+  it('matMul equals a float64 reference for every transpose, partial tiles and a split depth', () => {
+    // 37 x 45 leaves partial tiles for every micro-kernel; k = 300 crosses the 256-deep block.
+    const [m, n, k] = [37, 45, 300];
+    const a = random(m * k, 1);
+    const b = random(k * n, 2);
+    for (const threads of [1, 2])
+      for (const transA of [false, true])
+        for (const transB of [false, true]) {
+          native.setThreads(threads);
+          const c = new Float32Array(m * n).fill(7);
+          native.matMul({
+            a: { data: a },
+            b: { data: b },
+            c: { data: c },
+            m,
+            n,
+            k,
+            transA,
+            transB,
+          });
+          expect(maxAbsDiff(c, refMatMul(a, b, m, n, k, transA, transB))).toBeLessThan(1e-4);
+        }
+  });
+
+  it.each(['avx2', 'generic'])(
+    'the %s micro-kernel (forced with SELFSUP_NATIVE_ISA) computes the same product',
+    (isa) => {
+      if (native.isa === 'generic' && isa === 'avx2') return; // not on this CPU
+      const [m, n, k] = [37, 45, 300];
+      const a = random(m * k, 1);
+      const b = random(k * n, 2);
+      const script = `
+        const { loadNative } = await import(${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))});
+        const { kernels } = loadNative();
+        const [a, b] = ${JSON.stringify([Array.from(a), Array.from(b)])}.map((v) => new Float32Array(v));
+        const c = new Float32Array(${m * n});
+        kernels.matMul({ a: { data: a }, b: { data: b }, c: { data: c }, m: ${m}, n: ${n}, k: ${k}, transB: true });
+        console.log(JSON.stringify({ isa: kernels.isa, c: Array.from(c) }));`;
+      // The script goes in on stdin: as an argument it would exceed Linux's 128 kB limit.
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module'], {
+        input: script,
+        encoding: 'utf8',
+        env: { ...process.env, SELFSUP_NATIVE_ISA: isa },
+      });
+      expect(r.stderr).toBe('');
+      const out = JSON.parse(r.stdout) as { isa: string; c: number[] };
+      expect(out.isa).toBe(isa);
+      expect(maxAbsDiff(out.c, refMatMul(a, b, m, n, k, false, true))).toBeLessThan(1e-4);
+    },
+  );
+
+  it('matMul splits big products over threads with the same result', () => {
+    const [m, n, k] = [300, 200, 130];
+    const a = random(m * k, 3, true); // SharedArrayBuffer, as the threaded wasm heap is
+    const b = random(k * n, 4, true);
+    const ref = refMatMul(a, b, m, n, k, false, false);
+    for (const [mm, nn] of [
+      [m, n],
+      [n, m],
+    ]) {
+      // Both split directions: by rows (m >= n) and by columns.
+      const aa = mm === m ? a : random(mm * k, 5);
+      const bb = nn === n ? b : random(k * nn, 6);
+      const r = mm === m ? ref : refMatMul(aa, bb, mm, nn, k, false, false);
+      for (const threads of [1, 2, 3]) {
+        native.setThreads(threads);
+        const c = new Float32Array(mm * nn);
+        native.matMul({ a: { data: aa }, b: { data: bb }, c: { data: c }, m: mm, n: nn, k });
+        expect(maxAbsDiff(c, r)).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it('matMul accumulates, honours offsets and row strides, and runs batches with broadcasting', () => {
+    native.setThreads(2);
+    const [m, n, k] = [5, 6, 7];
+    const a = random(3 * m * k + 2, 7);
+    const b = random(k * n + 1, 8);
+    const c = new Float32Array(3 * m * n).fill(1);
+    // Three items of a against one b (stride 0), each added to ones.
+    native.matMul({
+      a: { data: a, offset: 2 },
+      b: { data: b, offset: 1 },
+      c: { data: c },
+      m,
+      n,
+      k,
+      accumulate: true,
+      batch: 3,
+      strides: { a: m * k, b: 0, c: m * n },
+    });
+    for (let i = 0; i < 3; i++) {
+      const ref = refMatMul(a.subarray(2 + i * m * k), b.subarray(1), m, n, k, false, false);
+      const got = c.subarray(i * m * n, (i + 1) * m * n);
+      expect(
+        maxAbsDiff(
+          got,
+          ref.map((v) => v + 1),
+        ),
+      ).toBeLessThan(1e-5);
+    }
+    // The first 4 columns of b (row stride 6) into a 3 x 4 block of a wider c (row stride 10):
+    // the columns around the block stay untouched.
+    const wide = new Float32Array(3 * 10).fill(-1);
+    native.matMul({
+      a: { data: a },
+      b: { data: b, ld: n },
+      c: { data: wide, offset: 2, ld: 10 },
+      m: 3,
+      n: 4,
+      k,
+    });
+    for (let i = 0; i < 3; i++) {
+      expect(wide[i * 10 + 1]).toBe(-1);
+      expect(wide[i * 10 + 6]).toBe(-1);
+      for (let j = 0; j < 4; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+        expect(Math.abs(wide[i * 10 + 2 + j] - s)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('rejects operands that do not fit their arrays, naming the operand', () => {
+    const a = new Float32Array(6);
+    const c = new Float32Array(4);
+    expect(() =>
+      native.matMul({
+        a: { data: a },
+        b: { data: a, offset: 3 },
+        c: { data: c },
+        m: 2,
+        n: 2,
+        k: 3,
+      }),
+    ).toThrow(/gemm: b needs 9 elements from its array, which has 6/);
+    expect(() =>
+      native.matMul({ a: { data: a }, b: { data: a }, c: { data: c }, m: 2, n: 3, k: 2 }),
+    ).toThrow(/gemm: c needs 6 elements/);
+    expect(() =>
+      native.matMul({
+        a: { data: new Int32Array(6) as unknown as Float32Array },
+        b: { data: a },
+        c: { data: c },
+        m: 2,
+        n: 2,
+        k: 2,
+      }),
+    ).toThrow(/a must be a Float32Array/);
+    const g = geometry(1, [4, 4, 2], [3, 3, 2], [1, 1], [1, 1], [1, 1, 1, 1]);
+    expect(() =>
+      native.conv2d(g, new Float32Array(31), new Float32Array(36), new Float32Array(32)),
+    ).toThrow(/conv2d: x needs 32 elements from its array, which has 31/);
+  });
+
+  const cases: [string, ConvGeometry][] = [
+    ['3x3 same, stride 1', geometry(2, [6, 7, 5], [3, 3, 4], [1, 1], [1, 1], [1, 1, 1, 1])],
+    [
+      '7x7 stride 2 pad 3 (a ResNet stem), batch 3',
+      geometry(3, [11, 10, 3], [7, 7, 8], [2, 2], [1, 1], [3, 3, 3, 3]),
+    ],
+    [
+      '3x3 dilation 2, asymmetric padding',
+      geometry(2, [9, 8, 3], [3, 3, 5], [1, 1], [2, 2], [1, 2, 0, 3]),
+    ],
+    ['1x1 pointwise', geometry(2, [5, 5, 16], [1, 1, 24], [1, 1], [1, 1], [0, 0, 0, 0])],
+    [
+      '1x1 stride 2 (a ResNet shortcut)',
+      geometry(2, [6, 6, 8], [1, 1, 12], [2, 2], [1, 1], [0, 0, 0, 0]),
+    ],
+    [
+      'conv1d kernel 10 stride 5 (a wav2vec stem)',
+      geometry(3, [1, 200, 1], [1, 10, 16], [1, 5], [1, 1], [0, 0, 0, 0]),
+    ],
+    [
+      '3x3 valid stride 2 with rows left over',
+      geometry(5, [10, 9, 4], [3, 3, 6], [2, 2], [1, 1], [0, 0, 0, 0]),
+    ],
+  ];
+
+  it.each(cases)('conv2d and both gradients equal direct loops: %s', (_, g) => {
+    const x = random(g.batch * g.inH * g.inW * g.inC, 11);
+    const w = random(g.kH * g.kW * g.inC * g.outC, 12);
+    const dy = random(g.batch * g.outH * g.outW * g.outC, 13);
+    const ref = refConv(g, x, w, dy);
+    for (const threads of [1, 2]) {
+      native.setThreads(threads);
+      const y = new Float32Array(ref.y.length).fill(9);
+      const dx = new Float32Array(x.length).fill(9);
+      const dw = new Float32Array(w.length).fill(9);
+      native.conv2d(g, x, w, y);
+      native.conv2dBackpropInput(g, dy, w, dx);
+      native.conv2dBackpropFilter(g, x, dy, dw);
+      expect(maxAbsDiff(y, ref.y)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(dx, ref.dx)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(dw, ref.dw)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('gradients satisfy the adjoint identity sum(dy * conv(x)) = sum(x * dx) = sum(w * dw) at size', () => {
+    // Large enough for several memory chunks per thread (the patch matrix is chunked at 4 MB).
+    const g = geometry(64, [16, 16, 32], [3, 3, 32], [1, 1], [1, 1], [1, 1, 1, 1]);
+    native.setThreads(2);
+    const x = random(g.batch * g.inH * g.inW * g.inC, 21);
+    const w = random(g.kH * g.kW * g.inC * g.outC, 22);
+    const dy = random(g.batch * g.outH * g.outW * g.outC, 23);
+    const y = new Float32Array(dy.length);
+    const dx = new Float32Array(x.length);
+    const dw = new Float32Array(w.length);
+    native.conv2d(g, x, w, y);
+    native.conv2dBackpropInput(g, dy, w, dx);
+    native.conv2dBackpropFilter(g, x, dy, dw);
+    const dot = (p: Float32Array, q: Float32Array) => p.reduce((s, v, i) => s + v * q[i], 0);
+    const total = dot(dy, y);
+    expect(Math.abs(total)).toBeGreaterThan(1);
+    expect(Math.abs(dot(x, dx) - total)).toBeLessThan(1e-3 * Math.abs(total) + 1e-2);
+    expect(Math.abs(dot(w, dw) - total)).toBeLessThan(1e-3 * Math.abs(total) + 1e-2);
+    // Spot-check some outputs against direct loops.
+    const ref = refConv(
+      { ...g, batch: 1 },
+      x.subarray(0, 16 * 16 * 32),
+      w,
+      dy.subarray(0, 16 * 16 * 32),
+    );
+    expect(maxAbsDiff(y.subarray(0, ref.y.length), ref.y)).toBeLessThan(1e-4);
+  });
+
+  it('batch norm forward and backward equal a float64 reference, with a large common offset', () => {
+    const [rows, channels] = [1000, 5];
+    const x = random(rows * channels, 31).map((v, i) => 100 + (1 + (i % channels)) * v);
+    const gamma = random(channels, 32);
+    const beta = random(channels, 33);
+    const dy = random(rows * channels, 34);
+    const eps = 1e-5;
+    const mean = new Float64Array(channels);
+    const variance = new Float64Array(channels);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < channels; c++) mean[c] += x[r * channels + c] / rows;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < channels; c++) variance[c] += (x[r * channels + c] - mean[c]) ** 2 / rows;
+    const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
+    const xhat = (r: number, c: number) => (x[r * channels + c] - mean[c]) * invStd[c];
+    const sumDy = new Float64Array(channels);
+    const sumDyXhat = new Float64Array(channels);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < channels; c++) {
+        sumDy[c] += dy[r * channels + c];
+        sumDyXhat[c] += dy[r * channels + c] * xhat(r, c);
+      }
+    for (const threads of [1, 2]) {
+      native.setThreads(threads);
+      const out = {
+        y: new Float32Array(rows * channels),
+        mean: new Float32Array(channels),
+        variance: new Float32Array(channels),
+        invStd: new Float32Array(channels),
+        dx: new Float32Array(rows * channels),
+        dgamma: new Float32Array(channels),
+        dbeta: new Float32Array(channels),
+      };
+      native.batchNormForward({ x, gamma, beta, epsilon: eps, rows, channels, ...out });
+      native.batchNormBackward({ dy, x, gamma, rows, channels, ...out });
+      expect(maxAbsDiff(out.mean, mean)).toBeLessThan(1e-4);
+      for (let c = 0; c < channels; c++)
+        expect(Math.abs(out.variance[c] / variance[c] - 1)).toBeLessThan(1e-4);
+      const wantY = new Float64Array(rows * channels);
+      const wantDx = new Float64Array(rows * channels);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < channels; c++) {
+          const i = r * channels + c;
+          wantY[i] = gamma[c] * xhat(r, c) + beta[c];
+          wantDx[i] =
+            gamma[c] * invStd[c] * (dy[i] - sumDy[c] / rows - (xhat(r, c) * sumDyXhat[c]) / rows);
+        }
+      expect(maxAbsDiff(out.y, wantY)).toBeLessThan(1e-3);
+      expect(maxAbsDiff(out.dx, wantDx)).toBeLessThan(1e-3);
+      expect(maxAbsDiff(out.dgamma, sumDyXhat)).toBeLessThan(1e-3);
+      expect(maxAbsDiff(out.dbeta, sumDy)).toBeLessThan(1e-3);
+    }
+  });
+
+  it("maxPoolGrad sends each window's gradient to its first max, like tfjs's cpu kernel", () => {
+    // 3x3 windows, stride 2, padding 1: overlapping windows, padded edges, and ties (zeros).
+    const g = geometry(2, [7, 6, 3], [3, 3, 3], [2, 2], [1, 1], [1, 1, 1, 1]);
+    const x = random(g.batch * g.inH * g.inW * g.inC, 41).map((v) => (v < 0 ? 0 : v));
+    const dy = random(g.batch * g.outH * g.outW * g.outC, 42);
+    const want = new Float64Array(x.length);
+    for (let b = 0; b < g.batch; b++)
+      for (let oh = 0; oh < g.outH; oh++)
+        for (let ow = 0; ow < g.outW; ow++)
+          for (let c = 0; c < g.inC; c++) {
+            let best = -Infinity;
+            let at = -1;
+            for (let i = 0; i < g.kH; i++)
+              for (let j = 0; j < g.kW; j++) {
+                const h = oh * g.strideH - g.top + i;
+                const w = ow * g.strideW - g.left + j;
+                if (h < 0 || h >= g.inH || w < 0 || w >= g.inW) continue;
+                const idx = ((b * g.inH + h) * g.inW + w) * g.inC + c;
+                if (x[idx] > best) {
+                  best = x[idx];
+                  at = idx;
+                }
+              }
+            want[at] += dy[((b * g.outH + oh) * g.outW + ow) * g.outC + c];
+          }
+    for (const threads of [1, 2]) {
+      native.setThreads(threads);
+      const dx = new Float32Array(x.length).fill(5);
+      native.maxPoolGrad(g, x, dy, dx);
+      expect(maxAbsDiff(dx, want)).toBeLessThan(1e-6);
+    }
+    expect(() => native.maxPoolGrad({ ...g, outC: 4 }, x, dy, new Float32Array(x.length))).toThrow(
+      /maxPoolGrad: a pool keeps the channels/,
+    );
+  });
+});

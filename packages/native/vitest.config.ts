@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    passWithNoTests: true,
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results.json' },
+  },
+});
