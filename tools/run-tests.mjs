@@ -47,11 +47,16 @@ for (const name of packages) {
   if (report.numFailedTestSuites > 0 && (report.numFailedTests ?? 0) === 0) failed += 1;
   for (const file of report.testResults ?? []) {
     const where = `${name}/${file.name.replace(/^.*\/packages\/[^/]+\//, '')}`;
-    if (file.status === 'failed' && (file.assertionResults ?? []).every((a) => a.status !== 'failed'))
+    if (
+      file.status === 'failed' &&
+      (file.assertionResults ?? []).every((a) => a.status !== 'failed')
+    )
       failures.push(`${where}: ${firstLines(file.message ?? '')}`);
     for (const test of file.assertionResults ?? [])
       if (test.status === 'failed')
-        failures.push(`${where} > ${test.fullName}: ${firstLines(test.failureMessages.join('\n'))}`);
+        failures.push(
+          `${where} > ${test.fullName}: ${firstLines(test.failureMessages.join('\n'))}`,
+        );
   }
 }
 // Repeated after all the output: a CI log is often shown only by its tail.
