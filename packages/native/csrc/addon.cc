@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "conv.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "norm.h"
 #include "pool.h"
@@ -320,6 +321,32 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   }
 }
 
+// unary(name, x, y): y = name(x) element-wise, name 'exp' or 'erf'; y may be x.
+napi_value Unary(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[3];
+    get_args(env, info, argv, 3);
+    char name[8] = {0};
+    size_t length = 0;
+    if (napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &length) != napi_ok)
+      throw ArgError{"the function name must be a string"};
+    selfsup::UnaryOp op;
+    if (std::strcmp(name, "exp") == 0)
+      op = selfsup::UnaryOp::kExp;
+    else if (std::strcmp(name, "erf") == 0)
+      op = selfsup::UnaryOp::kErf;
+    else
+      throw ArgError{std::string("unknown function '") + name + "' (expected 'exp' or 'erf')"};
+    const F32 x = get_f32(env, argv[1], "x");
+    const F32 y = get_f32(env, argv[2], "y");
+    if (y.length < x.length) throw ArgError{"y is shorter than x"};
+    selfsup::unary(pool(), op, x.data, y.data, x.length);
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throw_error(env, "unary: " + e.message);
+  }
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -332,6 +359,7 @@ napi_value Init(napi_env env, napi_value exports) {
        napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv<ConvOp::kFilter>, nullptr, nullptr, nullptr,
        napi_enumerable, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"batchNormForward", nullptr, BatchNormForward, nullptr, nullptr, nullptr, napi_enumerable,
        nullptr},

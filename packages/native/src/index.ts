@@ -86,6 +86,11 @@ export interface NativeKernels {
     dfilter: Float32Array,
   ): void;
   /**
+   * `y = fn(x)` element-wise (y may be x), split over the pool: `exp` (libm), `erf` (a series
+   * near 0, Abramowitz & Stegun 7.1.26 elsewhere; absolute error below 2e-7).
+   */
+  unary(fn: 'exp' | 'erf', x: Float32Array, y: Float32Array): void;
+  /**
    * dx of a max pool over x `[batch, inH, inW, C]` with the window given as a geometry (`kH`,
    * `kW`, strides, dilations, padding; `outC` = `inC`): each window's dy goes to the first position
    * of its max, row by row, as tfjs's cpu kernel does.
@@ -139,6 +144,7 @@ interface Addon {
   conv2dBackpropInput(...args: unknown[]): void;
   conv2dBackpropFilter(...args: unknown[]): void;
   maxPoolGrad(...args: unknown[]): void;
+  unary(...args: unknown[]): void;
   batchNormForward(...args: unknown[]): void;
   batchNormBackward(...args: unknown[]): void;
 }
@@ -206,6 +212,7 @@ function wrap(addon: Addon): NativeKernels {
       addon.conv2dBackpropInput(dy, 0, filter, 0, dx, 0, geometryArray(g)),
     conv2dBackpropFilter: (g, x, dy, dfilter) =>
       addon.conv2dBackpropFilter(x, 0, dy, 0, dfilter, 0, geometryArray(g)),
+    unary: (fn, x, y) => addon.unary(fn, x, y),
     maxPoolGrad: (g, x, dy, dx) => addon.maxPoolGrad(x, dy, dx, geometryArray(g)),
     batchNormForward: (o) =>
       addon.batchNormForward(

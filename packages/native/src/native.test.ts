@@ -436,4 +436,34 @@ describe.skipIf(skip)('@selfsup/native', () => {
       /maxPoolGrad: a pool keeps the channels/,
     );
   });
+
+  it('exp and erf element-wise equal Math.exp and a float64 erf within float rounding', () => {
+    // A float64 erf by its Maclaurin series (converges fast for |x| <= 3 with enough terms).
+    const erf64 = (x: number) => {
+      let term = x;
+      let sum = x;
+      for (let k = 1; k < 200; k++) {
+        term *= (-x * x) / k;
+        sum += term / (2 * k + 1);
+      }
+      return (2 / Math.sqrt(Math.PI)) * sum;
+    };
+    const n = 70_000; // enough for both threads
+    const x = Float32Array.from({ length: n }, (_, i) => -3 + (6 * i) / n);
+    for (const threads of [1, 2]) {
+      native.setThreads(threads);
+      const e = new Float32Array(n);
+      native.unary('exp', x, e);
+      for (let i = 0; i < n; i += 97)
+        expect(Math.abs(e[i] / Math.exp(x[i]) - 1)).toBeLessThan(1e-6);
+      const y = Float32Array.from(x);
+      native.unary('erf', y, y); // in place
+      for (let i = 0; i < n; i += 97) expect(Math.abs(y[i] - erf64(x[i]))).toBeLessThan(3e-7);
+    }
+    const tiny = new Float32Array([1e-6, -2e-5]);
+    native.unary('erf', tiny, tiny);
+    expect(Math.abs(tiny[0] / 1.1283791670955126e-6 - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(tiny[1] / -2.256758334191025e-5 - 1)).toBeLessThan(1e-6);
+    expect(() => native.unary('tanh' as 'exp', x, x)).toThrow(/unknown function 'tanh'/);
+  });
 });

@@ -99,6 +99,20 @@ describe('@selfsup/native behind the wasm kernels', () => {
     });
   }
 
+  it('exp and erf (and their gradients) match cpu on tensors large enough for the native path', async () => {
+    await expectWasmMatchesCpu(
+      () => {
+        const x = tf.mul(data([70, 100], 18), 3);
+        const [dExp, dErf] = [tf.exp, tf.erf].map((f) =>
+          tf.grad((t: tf.Tensor) => tf.sum(f(t)))(x),
+        );
+        return [tf.exp(x), tf.erf(x), dExp, dErf, tf.exp(tf.slice(x, [0, 0], [2, 5]))];
+      },
+      1e-5,
+      1e-5,
+    );
+  });
+
   it('a dilated conv2d forward matches cpu', async () => {
     await expectWasmMatchesCpu(() =>
       tf.conv2d(

@@ -60,6 +60,7 @@ export interface NativeKernelsLike {
     dy: Float32Array,
     dfilter: Float32Array,
   ): void;
+  unary(fn: 'exp' | 'erf', x: Float32Array, y: Float32Array): void;
   maxPoolGrad(g: NativeConvGeometry, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   batchNormForward(o: {
     x: Float32Array;

@@ -25,6 +25,7 @@ import {
   nativeConv2D,
   nativeFusedConv2D,
   nativeFusedMatMul,
+  nativeUnary,
 } from './kernels/native';
 import { activeNativeKernels, type NativeKernelsLike } from './native-kernels';
 
@@ -59,6 +60,8 @@ const KERNELS: TrainingKernel[] = [
   // for products and conv gradients ask it first too.
   { kernelName: 'Conv2D', make: nativeFirst(nativeConv2D) },
   { kernelName: 'FusedConv2D', make: nativeFirst(nativeFusedConv2D) },
+  { kernelName: 'Exp', make: nativeFirst(nativeUnary('exp')) },
+  { kernelName: 'Erf', make: nativeFirst(nativeUnary('erf')) },
   // Also wrong results on stock wasm with a transposed operand (see fusedMatMulViaOps).
   { kernelName: '_FusedMatMul', make: nativeFirst(nativeFusedMatMul, fusedMatMulViaOps) },
   // Missing on stock wasm.
