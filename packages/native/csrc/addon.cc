@@ -347,6 +347,26 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   }
 }
 
+// reduceSum(x, outer, rows, inner, scale, out)
+napi_value ReduceSum(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[6];
+    get_args(env, info, argv, 6);
+    const int64_t outer = get_int(env, argv[1], "outer");
+    const int64_t rows = get_int(env, argv[2], "rows");
+    const int64_t inner = get_int(env, argv[3], "inner");
+    double scale = 1;
+    if (napi_get_value_double(env, argv[4], &scale) != napi_ok || !std::isfinite(scale))
+      throw ArgError{"scale must be a finite number"};
+    selfsup::reduce_sum(pool(), whole(get_f32(env, argv[0], "x"), 0, outer * rows * inner, "x"),
+                        outer, rows, inner, static_cast<float>(scale),
+                        whole(get_f32(env, argv[5], "out"), 0, outer * inner, "out"));
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throw_error(env, "reduceSum: " + e.message);
+  }
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -359,6 +379,7 @@ napi_value Init(napi_env env, napi_value exports) {
        napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv<ConvOp::kFilter>, nullptr, nullptr, nullptr,
        napi_enumerable, nullptr},
+      {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"batchNormForward", nullptr, BatchNormForward, nullptr, nullptr, nullptr, napi_enumerable,

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace selfsup {
 namespace {
@@ -75,6 +76,67 @@ void unary(ThreadPool& pool, UnaryOp op, const float* x, float* y, int64_t n) {
         break;
     }
   });
+}
+
+namespace {
+
+// Sums rows [r0, r1) of one [rows, inner] slab into acc (double, length inner), in double
+// throughout: float partial sums lost ~2e-7 relative on a 200k-row mean.
+void sum_rows_into(const float* slab, int64_t r0, int64_t r1, int64_t inner, double* acc) {
+  if (inner == 1) {
+    // Four independent chains: the adds need not wait for each other.
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4) {
+      s0 += slab[r];
+      s1 += slab[r + 1];
+      s2 += slab[r + 2];
+      s3 += slab[r + 3];
+    }
+    for (; r < r1; r++) s0 += slab[r];
+    acc[0] += (s0 + s1) + (s2 + s3);
+    return;
+  }
+  for (int64_t r = r0; r < r1; r++) {
+    const float* row = slab + r * inner;
+    for (int64_t c = 0; c < inner; c++) acc[c] += row[c];
+  }
+}
+
+}  // namespace
+
+void reduce_sum(ThreadPool& pool, const float* x, int64_t outer, int64_t rows, int64_t inner,
+                float scale, float* out) {
+  const int threads = outer * rows * inner < (int64_t(1) << 15) ? 1 : pool.size();
+  if (outer >= threads) {
+    // Each task sums whole slabs.
+    const int64_t per = (outer + threads - 1) / threads;
+    pool.parallel_for(threads, [&](int t) {
+      std::vector<double> acc(inner);
+      for (int64_t p = t * per; p < std::min(outer, (t + 1) * per); p++) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        sum_rows_into(x + p * rows * inner, 0, rows, inner, acc.data());
+        for (int64_t c = 0; c < inner; c++) out[p * inner + c] = static_cast<float>(acc[c] * scale);
+      }
+    });
+    return;
+  }
+  // Few slabs: each task takes a range of rows of every slab; partial sums are added after.
+  const int64_t per = (rows + threads - 1) / threads;
+  std::vector<double> partial(static_cast<size_t>(threads) * outer * inner, 0.0);
+  pool.parallel_for(threads, [&](int t) {
+    const int64_t r0 = std::min(rows, t * per);
+    const int64_t r1 = std::min(rows, r0 + per);
+    for (int64_t p = 0; p < outer; p++) {
+      double* acc = partial.data() + (static_cast<size_t>(t) * outer + p) * inner;
+      sum_rows_into(x + p * rows * inner, r0, r1, inner, acc);
+    }
+  });
+  for (int64_t i = 0; i < outer * inner; i++) {
+    double s = 0;
+    for (int t = 0; t < threads; t++) s += partial[static_cast<size_t>(t) * outer * inner + i];
+    out[i] = static_cast<float>(s * scale);
+  }
 }
 
 }  // namespace selfsup

@@ -12,4 +12,10 @@ enum class UnaryOp { kExp, kErf };
 // y[i] = op(x[i]) for i < n, split over the pool; x and y may be the same array.
 void unary(ThreadPool& pool, UnaryOp op, const float* x, float* y, int64_t n);
 
+// out[p * inner + c] = scale * sum over r of x[(p * rows + r) * inner + c]: a sum over the middle
+// axis of x viewed as [outer, rows, inner] (inner = 1 sums rows, outer = 1 sums columns).
+// Summed in double.
+void reduce_sum(ThreadPool& pool, const float* x, int64_t outer, int64_t rows, int64_t inner,
+                float scale, float* out);
+
 }  // namespace selfsup

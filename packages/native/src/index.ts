@@ -86,6 +86,19 @@ export interface NativeKernels {
     dfilter: Float32Array,
   ): void;
   /**
+   * `out[p, c] = scale * sum over r of x[p, r, c]` for x viewed as `[outer, rows, inner]`: a sum
+   * (or, with `scale = 1 / rows`, a mean) over contiguous axes; `inner = 1` sums the last axis.
+   * Summed in double.
+   */
+  reduceSum(o: {
+    x: Float32Array;
+    outer: number;
+    rows: number;
+    inner: number;
+    scale?: number;
+    out: Float32Array;
+  }): void;
+  /**
    * `y = fn(x)` element-wise (y may be x), split over the pool: `exp` (libm), `erf` (a series
    * near 0, Abramowitz & Stegun 7.1.26 elsewhere; absolute error below 2e-7).
    */
@@ -145,6 +158,7 @@ interface Addon {
   conv2dBackpropFilter(...args: unknown[]): void;
   maxPoolGrad(...args: unknown[]): void;
   unary(...args: unknown[]): void;
+  reduceSum(...args: unknown[]): void;
   batchNormForward(...args: unknown[]): void;
   batchNormBackward(...args: unknown[]): void;
 }
@@ -213,6 +227,7 @@ function wrap(addon: Addon): NativeKernels {
     conv2dBackpropFilter: (g, x, dy, dfilter) =>
       addon.conv2dBackpropFilter(x, 0, dy, 0, dfilter, 0, geometryArray(g)),
     unary: (fn, x, y) => addon.unary(fn, x, y),
+    reduceSum: (o) => addon.reduceSum(o.x, o.outer, o.rows, o.inner, o.scale ?? 1, o.out),
     maxPoolGrad: (g, x, dy, dx) => addon.maxPoolGrad(x, dy, dx, geometryArray(g)),
     batchNormForward: (o) =>
       addon.batchNormForward(

@@ -466,4 +466,41 @@ describe.skipIf(skip)('@selfsup/native', () => {
     expect(Math.abs(tiny[1] / (-2e-5 * (2 / Math.sqrt(Math.PI))) - 1)).toBeLessThan(1e-6);
     expect(() => native.unary('tanh' as 'exp', x, x)).toThrow(/unknown function 'tanh'/);
   });
+
+  it('reduceSum sums the middle axis of [outer, rows, inner] like a float64 loop', () => {
+    for (const [outer, rows, inner] of [
+      [1, 5000, 7], // columns (a bias gradient)
+      [3000, 40, 1], // rows (a last-axis sum)
+      [6, 700, 9], // middle axis
+      [1, 100_000, 1], // everything, split over threads by rows
+    ]) {
+      const x = random(outer * rows * inner, outer + rows + inner);
+      const want = new Float64Array(outer * inner);
+      for (let p = 0; p < outer; p++)
+        for (let r = 0; r < rows; r++)
+          for (let c = 0; c < inner; c++) want[p * inner + c] += x[(p * rows + r) * inner + c];
+      for (const threads of [1, 2]) {
+        native.setThreads(threads);
+        const out = new Float32Array(outer * inner).fill(3);
+        native.reduceSum({ x, outer, rows, inner, out });
+        expect(maxAbsDiff(out, want)).toBeLessThan(1e-4 + 1e-6 * rows);
+        native.reduceSum({ x, outer, rows, inner, scale: 1 / rows, out });
+        expect(
+          maxAbsDiff(
+            out,
+            want.map((v) => v / rows),
+          ),
+        ).toBeLessThan(1e-6);
+      }
+    }
+    expect(() =>
+      native.reduceSum({
+        x: new Float32Array(10),
+        outer: 2,
+        rows: 3,
+        inner: 2,
+        out: new Float32Array(4),
+      }),
+    ).toThrow(/reduceSum: x needs 12 elements/);
+  });
 });

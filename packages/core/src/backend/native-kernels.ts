@@ -61,6 +61,14 @@ export interface NativeKernelsLike {
     dfilter: Float32Array,
   ): void;
   unary(fn: 'exp' | 'erf', x: Float32Array, y: Float32Array): void;
+  reduceSum(o: {
+    x: Float32Array;
+    outer: number;
+    rows: number;
+    inner: number;
+    scale?: number;
+    out: Float32Array;
+  }): void;
   maxPoolGrad(g: NativeConvGeometry, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   batchNormForward(o: {
     x: Float32Array;

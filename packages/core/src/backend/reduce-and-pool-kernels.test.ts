@@ -21,9 +21,10 @@ describe('wasm Sum, Mean and MaxPoolGrad kernels', () => {
         tf.mean(x, [1, 2], true),
         tf.sum(x, 0),
         tf.mean(x, [-3, -2]),
-        tf.sum(x, [3]), // trailing: stock kernel
+        tf.sum(x, [3]), // trailing: native, else the stock kernel
+        tf.mean(x, [2, 3], true), // trailing, keepDims: native, else the stock kernel
         tf.mean(x, [0, 2]), // not contiguous: stock kernel
-        tf.sum(x), // everything: stock kernel
+        tf.sum(x), // everything: native, else the stock kernel
         tf.sum(data([1, 7], 2), 0), // one row
       ];
     });
@@ -31,9 +32,13 @@ describe('wasm Sum, Mean and MaxPoolGrad kernels', () => {
 
   it('a leading-axis mean of many rows stays accurate (float64 accumulation)', async () => {
     const rows = 200_000;
-    const [got] = await runOn('wasm', () => tf.mean(tf.fill([rows, 2], 0.1), 0));
+    const [got, all] = await runOn('wasm', () => [
+      tf.mean(tf.fill([rows, 2], 0.1), 0),
+      tf.mean(tf.fill([rows * 2], 0.1)),
+    ]);
     expect(Math.abs(got[0] - 0.1)).toBeLessThan(1e-7);
     expect(Math.abs(got[1] - 0.1)).toBeLessThan(1e-7);
+    expect(Math.abs(all[0] - 0.1)).toBeLessThan(1e-7);
   });
 
   it('int32 sums keep their dtype (stock kernel)', async () => {

@@ -4,9 +4,11 @@
  * an NHWC tensor) then took ~100 ms for [512, 28, 28, 32]. Viewing x as [outer, reduced, inner]
  * with the reduced axes contiguous, this adds rows into per-column float64 accumulators in one
  * pass over x. Other cases (innermost axes, non-contiguous axes, non-float32) use the stock
- * kernel. Internal to src/backend.
+ * kernel. With `@selfsup/native`, the same view is summed in C++ on its threads, innermost axes
+ * included. Internal to src/backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeNativeKernels } from '../native-kernels';
 import { allocTensor, attr, heapView, input, sizeOf, wasmBackend, type KernelArgs } from './_util';
 
 function reduce(args: KernelArgs, original: tf.KernelFunc, mean: boolean): tf.TensorInfo {
@@ -14,12 +16,20 @@ function reduce(args: KernelArgs, original: tf.KernelFunc, mean: boolean): tf.Te
   const rank = x.shape.length;
   const axes = [
     ...new Set(
-      tf.util.parseAxisParam(attr<number | number[]>(args, 'axis') ?? [], x.shape as number[]),
+      // A null axis means every axis.
+      tf.util.parseAxisParam(attr<number | number[]>(args, 'axis'), x.shape as number[]),
     ),
   ].sort((a, b) => a - b);
   const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
   const last = axes[axes.length - 1];
-  if (x.dtype !== 'float32' || axes.length === 0 || !contiguous || last === rank - 1) {
+  const native = activeNativeKernels();
+  // Native kernels also take the innermost axes (stock wasm sums those with a scalar loop).
+  if (
+    x.dtype !== 'float32' ||
+    axes.length === 0 ||
+    !contiguous ||
+    (last === rank - 1 && native === undefined)
+  ) {
     return original(args) as tf.TensorInfo;
   }
   const outer = sizeOf(x.shape.slice(0, axes[0]));
@@ -32,6 +42,17 @@ function reduce(args: KernelArgs, original: tf.KernelFunc, mean: boolean): tf.Te
     : x.shape.filter((_, i) => !axes.includes(i));
   const backend = wasmBackend(args);
   const out = allocTensor(backend, outShape, 'float32');
+  if (native !== undefined) {
+    native.reduceSum({
+      x: heapView(backend, x) as Float32Array,
+      outer,
+      rows,
+      inner,
+      scale: mean ? 1 / rows : 1,
+      out: heapView(backend, out) as Float32Array,
+    });
+    return out;
+  }
   // Views after the allocation: growing wasm memory detaches older views.
   const o = heapView(backend, out) as Float32Array;
   const xv = heapView(backend, x) as Float32Array;
