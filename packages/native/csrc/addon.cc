@@ -367,6 +367,50 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
   }
 }
 
+// binary(name, a, aMode, b, bMode, outer, inner, out): name 'add' | 'sub' | 'mul'; modes 0 full
+// [outer, inner], 1 row [inner], 2 column [outer], 3 scalar.
+napi_value Binary(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[8];
+    get_args(env, info, argv, 8);
+    char name[8] = {0};
+    size_t length = 0;
+    if (napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &length) != napi_ok)
+      throw ArgError{"the operation name must be a string"};
+    selfsup::BinaryOp op;
+    if (std::strcmp(name, "add") == 0)
+      op = selfsup::BinaryOp::kAdd;
+    else if (std::strcmp(name, "sub") == 0)
+      op = selfsup::BinaryOp::kSub;
+    else if (std::strcmp(name, "mul") == 0)
+      op = selfsup::BinaryOp::kMul;
+    else
+      throw ArgError{std::string("unknown operation '") + name + "' (expected add, sub or mul)"};
+    const int64_t outer = get_int(env, argv[5], "outer");
+    const int64_t inner = get_int(env, argv[6], "inner");
+    auto mode_of = [&](napi_value v, const char* what) {
+      const int64_t m = get_int(env, v, what);
+      if (m > 3) throw ArgError{std::string(what) + " must be 0 (full), 1 (row), 2 (column) or 3 (scalar)"};
+      return static_cast<selfsup::Broadcast>(m);
+    };
+    auto size_of = [&](selfsup::Broadcast m) {
+      return m == selfsup::Broadcast::kFull     ? outer * inner
+             : m == selfsup::Broadcast::kRow    ? inner
+             : m == selfsup::Broadcast::kColumn ? outer
+                                                : int64_t(1);
+    };
+    const selfsup::Broadcast am = mode_of(argv[2], "aMode");
+    const selfsup::Broadcast bm = mode_of(argv[4], "bMode");
+    if (outer * inner == 0) return nullptr;
+    selfsup::binary(pool(), op, whole(get_f32(env, argv[1], "a"), 0, size_of(am), "a"), am,
+                    whole(get_f32(env, argv[3], "b"), 0, size_of(bm), "b"), bm, outer, inner,
+                    whole(get_f32(env, argv[7], "out"), 0, outer * inner, "out"));
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throw_error(env, "binary: " + e.message);
+  }
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -379,6 +423,7 @@ napi_value Init(napi_env env, napi_value exports) {
        napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv<ConvOp::kFilter>, nullptr, nullptr, nullptr,
        napi_enumerable, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

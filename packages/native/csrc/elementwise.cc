@@ -139,4 +139,76 @@ void reduce_sum(ThreadPool& pool, const float* x, int64_t outer, int64_t rows, i
   }
 }
 
+namespace {
+
+inline int64_t operand_index(Broadcast mode, int64_t o, int64_t inner) {
+  switch (mode) {
+    case Broadcast::kFull:
+      return o * inner;
+    case Broadcast::kColumn:
+      return o;
+    default:
+      return 0;
+  }
+}
+
+// One output row: out[i] = a[i or 0] op b[i or 0]; the four stride cases are separate loops so
+// that each vectorizes.
+template <BinaryOp op>
+inline float apply(float x, float y) {
+  if (op == BinaryOp::kAdd) return x + y;
+  if (op == BinaryOp::kSub) return x - y;
+  return x * y;
+}
+
+template <BinaryOp op>
+void binary_row(const float* a, bool a_step, const float* b, bool b_step, int64_t n, float* out) {
+  if (a_step && b_step) {
+    for (int64_t i = 0; i < n; i++) out[i] = apply<op>(a[i], b[i]);
+  } else if (a_step) {
+    const float y = b[0];
+    for (int64_t i = 0; i < n; i++) out[i] = apply<op>(a[i], y);
+  } else if (b_step) {
+    const float x = a[0];
+    for (int64_t i = 0; i < n; i++) out[i] = apply<op>(x, b[i]);
+  } else {
+    const float v = apply<op>(a[0], b[0]);
+    for (int64_t i = 0; i < n; i++) out[i] = v;
+  }
+}
+
+template <BinaryOp op>
+void binary_typed(ThreadPool& pool, const float* a, Broadcast a_mode, const float* b,
+                  Broadcast b_mode, int64_t outer, int64_t inner, float* out) {
+  const bool a_step = a_mode == Broadcast::kFull || a_mode == Broadcast::kRow;
+  const bool b_step = b_mode == Broadcast::kFull || b_mode == Broadcast::kRow;
+  // Rows are independent; a task takes a range of them (rows of one element are merged by the
+  // caller's choice of view, so a range is never tiny).
+  const int tasks = outer * inner < (int64_t(1) << 15) ? 1 : pool.size();
+  const int64_t per = (outer + tasks - 1) / tasks;
+  pool.parallel_for(tasks, [&](int t) {
+    for (int64_t o = std::min(outer, t * per); o < std::min(outer, (t + 1) * per); o++) {
+      binary_row<op>(a + operand_index(a_mode, o, inner), a_step, b + operand_index(b_mode, o, inner),
+                     b_step, inner, out + o * inner);
+    }
+  });
+}
+
+}  // namespace
+
+void binary(ThreadPool& pool, BinaryOp op, const float* a, Broadcast a_mode, const float* b,
+            Broadcast b_mode, int64_t outer, int64_t inner, float* out) {
+  switch (op) {
+    case BinaryOp::kAdd:
+      binary_typed<BinaryOp::kAdd>(pool, a, a_mode, b, b_mode, outer, inner, out);
+      break;
+    case BinaryOp::kSub:
+      binary_typed<BinaryOp::kSub>(pool, a, a_mode, b, b_mode, outer, inner, out);
+      break;
+    case BinaryOp::kMul:
+      binary_typed<BinaryOp::kMul>(pool, a, a_mode, b, b_mode, outer, inner, out);
+      break;
+  }
+}
+
 }  // namespace selfsup

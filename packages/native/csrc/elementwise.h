@@ -12,6 +12,17 @@ enum class UnaryOp { kExp, kErf };
 // y[i] = op(x[i]) for i < n, split over the pool; x and y may be the same array.
 void unary(ThreadPool& pool, UnaryOp op, const float* x, float* y, int64_t n);
 
+enum class BinaryOp { kAdd, kSub, kMul };
+
+// How an operand of a binary op maps onto the output viewed as [outer, inner]: its own shape is
+// [outer, inner] (kFull), [inner] (kRow, repeated over outer), [outer] (kColumn, repeated over
+// inner) or a single value (kScalar).
+enum class Broadcast { kFull = 0, kRow = 1, kColumn = 2, kScalar = 3 };
+
+// out = a op b element-wise over [outer, inner], with each operand broadcast as given.
+void binary(ThreadPool& pool, BinaryOp op, const float* a, Broadcast a_mode, const float* b,
+            Broadcast b_mode, int64_t outer, int64_t inner, float* out);
+
 // out[p * inner + c] = scale * sum over r of x[(p * rows + r) * inner + c]: a sum over the middle
 // axis of x viewed as [outer, rows, inner] (inner = 1 sums rows, outer = 1 sums columns).
 // Summed in double.

@@ -43,6 +43,11 @@ export interface MatrixOperand {
   ld?: number;
 }
 
+/** How an operand of {@link NativeKernels.binary} maps onto the output `[outer, inner]`. */
+export type Broadcast = 'full' | 'row' | 'column' | 'scalar';
+
+const BROADCAST_CODES: Record<Broadcast, number> = { full: 0, row: 1, column: 2, scalar: 3 };
+
 /** The native kernels. */
 export interface NativeKernels {
   /** The micro-kernel in use: 'avx512', 'avx2' or 'generic'. */
@@ -85,6 +90,21 @@ export interface NativeKernels {
     dy: Float32Array,
     dfilter: Float32Array,
   ): void;
+  /**
+   * `out = a op b` element-wise over out viewed as `[outer, inner]`, each operand stored as
+   * `[outer, inner]` ('full'), `[inner]` ('row', repeated over outer), `[outer]` ('column',
+   * repeated over inner) or one value ('scalar').
+   */
+  binary(o: {
+    op: 'add' | 'sub' | 'mul';
+    a: Float32Array;
+    aBroadcast: Broadcast;
+    b: Float32Array;
+    bBroadcast: Broadcast;
+    outer: number;
+    inner: number;
+    out: Float32Array;
+  }): void;
   /**
    * `out[p, c] = scale * sum over r of x[p, r, c]` for x viewed as `[outer, rows, inner]`: a sum
    * (or, with `scale = 1 / rows`, a mean) over contiguous axes; `inner = 1` sums the last axis.
@@ -159,6 +179,7 @@ interface Addon {
   maxPoolGrad(...args: unknown[]): void;
   unary(...args: unknown[]): void;
   reduceSum(...args: unknown[]): void;
+  binary(...args: unknown[]): void;
   batchNormForward(...args: unknown[]): void;
   batchNormBackward(...args: unknown[]): void;
 }
@@ -227,6 +248,17 @@ function wrap(addon: Addon): NativeKernels {
     conv2dBackpropFilter: (g, x, dy, dfilter) =>
       addon.conv2dBackpropFilter(x, 0, dy, 0, dfilter, 0, geometryArray(g)),
     unary: (fn, x, y) => addon.unary(fn, x, y),
+    binary: (o) =>
+      addon.binary(
+        o.op,
+        o.a,
+        BROADCAST_CODES[o.aBroadcast],
+        o.b,
+        BROADCAST_CODES[o.bBroadcast],
+        o.outer,
+        o.inner,
+        o.out,
+      ),
     reduceSum: (o) => addon.reduceSum(o.x, o.outer, o.rows, o.inner, o.scale ?? 1, o.out),
     maxPoolGrad: (g, x, dy, dx) => addon.maxPoolGrad(x, dy, dx, geometryArray(g)),
     batchNormForward: (o) =>

@@ -503,4 +503,40 @@ describe.skipIf(skip)('@selfsup/native', () => {
       }),
     ).toThrow(/reduceSum: x needs 12 elements/);
   });
+
+  it('binary add, sub and mul equal JS loops for every broadcast of either operand', () => {
+    const [outer, inner] = [300, 130]; // large enough for both threads
+    const sizes = { full: outer * inner, row: inner, column: outer, scalar: 1 };
+    const at = (mode: keyof typeof sizes, o: number, i: number) =>
+      mode === 'full' ? o * inner + i : mode === 'row' ? i : mode === 'column' ? o : 0;
+    const modes = Object.keys(sizes) as (keyof typeof sizes)[];
+    for (const op of ['add', 'sub', 'mul'] as const)
+      for (const aBroadcast of modes)
+        for (const bBroadcast of modes) {
+          const a = random(sizes[aBroadcast], 51);
+          const b = random(sizes[bBroadcast], 52);
+          const out = new Float32Array(outer * inner);
+          native.setThreads(2);
+          native.binary({ op, a, aBroadcast, b, bBroadcast, outer, inner, out });
+          for (let o = 0; o < outer; o += 7)
+            for (let i = 0; i < inner; i += 3) {
+              const x = a[at(aBroadcast, o, i)];
+              const y = b[at(bBroadcast, o, i)];
+              const want = Math.fround(op === 'add' ? x + y : op === 'sub' ? x - y : x * y);
+              expect(out[o * inner + i]).toBe(want);
+            }
+        }
+    expect(() =>
+      native.binary({
+        op: 'mul',
+        a: new Float32Array(5),
+        aBroadcast: 'full',
+        b: new Float32Array(1),
+        bBroadcast: 'scalar',
+        outer: 2,
+        inner: 3,
+        out: new Float32Array(6),
+      }),
+    ).toThrow(/binary: a needs 6 elements/);
+  });
 });

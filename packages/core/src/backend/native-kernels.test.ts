@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { data, expectWasmMatchesCpu } from './_test-utils';
 import { initBackend } from './init-backend';
+import { planBinary } from './kernels/native';
 import { nativeKernelsStatus, useNativeKernels } from './native-kernels';
 
 type Activation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu' | 'prelu';
@@ -112,6 +113,43 @@ describe('@selfsup/native behind the wasm kernels', () => {
       1e-5,
     );
   });
+
+  it('plans broadcast binary ops as [outer, inner] with each operand full, row, column or scalar', () => {
+    const plan = (a: number[], b: number[]) => {
+      const p = planBinary(a, b);
+      return p && [p.outer, p.inner, p.a, p.b];
+    };
+    expect(plan([8, 3199, 128], [8, 3199, 128])).toEqual([8 * 3199, 128, 'full', 'full']);
+    expect(plan([4096, 192], [192])).toEqual([4096, 192, 'full', 'row']);
+    expect(plan([8, 3199, 1], [8, 3199, 128])).toEqual([8 * 3199, 128, 'column', 'full']);
+    expect(plan([], [64, 100])).toEqual([64, 100, 'scalar', 'full']);
+    expect(plan([2, 1, 300], [2, 50, 300])).toBeUndefined(); // middle-axis broadcast
+    expect(plan([2, 1, 3], [1, 4, 1])).toBeUndefined();
+  });
+
+  for (const [label, aShape, bShape] of [
+    ['same shape', [40, 30, 20], [40, 30, 20]],
+    ['row (a bias)', [600, 64], [64]],
+    ['column (a per-row scale)', [300, 1], [300, 128]],
+    ['scalar', [1], [50, 400]],
+    ['middle-axis broadcast (stock kernel)', [20, 1, 900], [20, 8, 900]],
+  ] as const) {
+    it(`add, sub and mul (${label}) and their gradients match cpu`, async () => {
+      await expectWasmMatchesCpu(
+        () => {
+          const a = data([...aShape], 19);
+          const b = data([...bShape], 20);
+          const outs: tf.Tensor[] = [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.sub(b, a)];
+          const g = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+            tf.sum(tf.mul(tf.sub(tf.mul(p, q), p), q)),
+          )([a, b]);
+          return [...outs, ...g];
+        },
+        1e-4,
+        1e-5,
+      );
+    });
+  }
 
   it('a dilated conv2d forward matches cpu', async () => {
     await expectWasmMatchesCpu(() =>

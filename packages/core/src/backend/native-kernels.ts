@@ -61,6 +61,16 @@ export interface NativeKernelsLike {
     dfilter: Float32Array,
   ): void;
   unary(fn: 'exp' | 'erf', x: Float32Array, y: Float32Array): void;
+  binary(o: {
+    op: 'add' | 'sub' | 'mul';
+    a: Float32Array;
+    aBroadcast: 'full' | 'row' | 'column' | 'scalar';
+    b: Float32Array;
+    bBroadcast: 'full' | 'row' | 'column' | 'scalar';
+    outer: number;
+    inner: number;
+    out: Float32Array;
+  }): void;
   reduceSum(o: {
     x: Float32Array;
     outer: number;

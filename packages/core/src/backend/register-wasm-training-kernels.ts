@@ -25,6 +25,7 @@ import {
   nativeConv2D,
   nativeFusedConv2D,
   nativeFusedMatMul,
+  nativeBinary,
   nativeUnary,
 } from './kernels/native';
 import { activeNativeKernels, type NativeKernelsLike } from './native-kernels';
@@ -61,6 +62,9 @@ const KERNELS: TrainingKernel[] = [
   { kernelName: 'Conv2D', make: nativeFirst(nativeConv2D) },
   { kernelName: 'FusedConv2D', make: nativeFirst(nativeFusedConv2D) },
   { kernelName: 'Exp', make: nativeFirst(nativeUnary('exp')) },
+  { kernelName: 'Add', make: nativeFirst(nativeBinary('add')) },
+  { kernelName: 'Sub', make: nativeFirst(nativeBinary('sub')) },
+  { kernelName: 'Multiply', make: nativeFirst(nativeBinary('mul')) },
   { kernelName: 'Erf', make: nativeFirst(nativeUnary('erf')) },
   // Also wrong results on stock wasm with a transposed operand (see fusedMatMulViaOps).
   { kernelName: '_FusedMatMul', make: nativeFirst(nativeFusedMatMul, fusedMatMulViaOps) },

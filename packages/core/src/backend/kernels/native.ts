@@ -266,3 +266,78 @@ export function nativeUnary(
     return y;
   };
 }
+
+type Broadcast = 'full' | 'row' | 'column' | 'scalar';
+
+/** How two broadcast operands map onto their output viewed as `[outer, inner]`. */
+export interface BinaryPlan {
+  outShape: number[];
+  outer: number;
+  inner: number;
+  a: Broadcast;
+  b: Broadcast;
+}
+
+/**
+ * Splits the broadcast output of `a` and `b` into `[outer, inner]` at an axis where each operand
+ * is full, a row, a column or a scalar; undefined when no split works (e.g. [2, 1, 3] * [1, 4, 1]).
+ * Prefers the split with the most outer rows that still keeps rows long, so that threads share
+ * the work and the inner loops vectorize.
+ */
+export function planBinary(aShape: number[], bShape: number[]): BinaryPlan | undefined {
+  const outShape = tf.broadcast_util.assertAndGetBroadcastShape(aShape, bShape);
+  const r = outShape.length;
+  const pad = (s: number[]) => [...new Array<number>(r - s.length).fill(1), ...s];
+  const [ap, bp] = [pad(aShape), pad(bShape)];
+  const modeAt = (x: number[], k: number): Broadcast | undefined => {
+    const same = (from: number, to: number) =>
+      x.slice(from, to).every((d, i) => d === outShape[from + i]);
+    const ones = (from: number, to: number) => x.slice(from, to).every((d) => d === 1);
+    if (same(0, k) && same(k, r)) return 'full';
+    if (ones(0, k) && same(k, r)) return 'row';
+    if (same(0, k) && ones(k, r)) return 'column';
+    if (ones(0, k) && ones(k, r)) return 'scalar';
+    return undefined;
+  };
+  let best: BinaryPlan | undefined;
+  for (let k = 0; k <= r; k++) {
+    const a = modeAt(ap, k);
+    const b = modeAt(bp, k);
+    if (a === undefined || b === undefined) continue;
+    const outer = sizeOf(outShape.slice(0, k));
+    const inner = sizeOf(outShape.slice(k));
+    const plan = { outShape, outer, inner, a, b };
+    if (best === undefined) best = plan;
+    else if (inner >= 64 && outer > best.outer) best = plan;
+  }
+  return best;
+}
+
+/** Outputs below this size stay on the stock kernel (XNNPACK; a native call costs microseconds). */
+export const NATIVE_BINARY_MIN_SIZE = 1 << 14;
+
+/** `Add`, `Sub` or `Multiply` of float32 tensors on the native pool. */
+export function nativeBinary(
+  op: 'add' | 'sub' | 'mul',
+): (native: NativeKernelsLike, args: KernelArgs) => tf.TensorInfo | undefined {
+  return (native, args) => {
+    const a = input(args, 'a');
+    const b = input(args, 'b');
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+    const plan = planBinary(a.shape, b.shape);
+    if (plan === undefined || plan.outer * plan.inner < NATIVE_BINARY_MIN_SIZE) return undefined;
+    const backend = wasmBackend(args);
+    const out = backend.makeOutput(plan.outShape, 'float32');
+    native.binary({
+      op,
+      a: heapF32(backend, a),
+      aBroadcast: plan.a,
+      b: heapF32(backend, b),
+      bBroadcast: plan.b,
+      outer: plan.outer,
+      inner: plan.inner,
+      out: heapF32(backend, out),
+    });
+    return out;
+  };
+}
