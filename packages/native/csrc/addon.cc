@@ -411,6 +411,24 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   }
 }
 
+// reduceMax(x, outer, rows, inner, out)
+napi_value ReduceMax(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[5];
+    get_args(env, info, argv, 5);
+    const int64_t outer = get_int(env, argv[1], "outer");
+    const int64_t rows = get_int(env, argv[2], "rows");
+    const int64_t inner = get_int(env, argv[3], "inner");
+    if (rows < 1) throw ArgError{"rows must be at least 1"};
+    selfsup::reduce_max(pool(), whole(get_f32(env, argv[0], "x"), 0, outer * rows * inner, "x"),
+                        outer, rows, inner,
+                        whole(get_f32(env, argv[4], "out"), 0, outer * inner, "out"));
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throw_error(env, "reduceMax: " + e.message);
+  }
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -424,6 +442,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", nullptr, Conv<ConvOp::kFilter>, nullptr, nullptr, nullptr,
        napi_enumerable, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"reduceMax", nullptr, ReduceMax, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -211,4 +211,46 @@ void binary(ThreadPool& pool, BinaryOp op, const float* a, Broadcast a_mode, con
   }
 }
 
+namespace {
+// Whether v replaces the running maximum m: larger, or NaN (NaN wins, as in tfjs's cpu kernel).
+inline bool take(float v, float m) { return v > m || v != v; }
+}  // namespace
+
+void reduce_max(ThreadPool& pool, const float* x, int64_t outer, int64_t rows, int64_t inner,
+                float* out) {
+  const int threads = outer * rows * inner < (int64_t(1) << 15) ? 1 : pool.size();
+  // Rows of one slab are read by one task: split slabs if there are enough, else columns.
+  const bool by_slab = outer >= threads || inner < threads;
+  const int64_t units = by_slab ? outer : inner;
+  const int64_t per = (units + threads - 1) / threads;
+  pool.parallel_for(threads, [&](int t) {
+    const int64_t u0 = std::min(units, t * per);
+    const int64_t u1 = std::min(units, u0 + per);
+    const int64_t p0 = by_slab ? u0 : 0, p1 = by_slab ? u1 : outer;
+    const int64_t c0 = by_slab ? 0 : u0, c1 = by_slab ? inner : u1;
+    for (int64_t p = p0; p < p1; p++) {
+      const float* slab = x + p * rows * inner;
+      float* o = out + p * inner;
+      if (inner == 1) {
+        // Eight independent maxima, so that the loop vectorizes; merged at the end.
+        float lane[8];
+        for (float& l : lane) l = slab[0];
+        int64_t r = 1;
+        for (; r + 8 <= rows; r += 8)
+          for (int j = 0; j < 8; j++) lane[j] = take(slab[r + j], lane[j]) ? slab[r + j] : lane[j];
+        for (; r < rows; r++) lane[0] = take(slab[r], lane[0]) ? slab[r] : lane[0];
+        float m = lane[0];
+        for (int j = 1; j < 8; j++) m = take(lane[j], m) ? lane[j] : m;
+        o[0] = m;
+        continue;
+      }
+      for (int64_t c = c0; c < c1; c++) o[c] = slab[c];
+      for (int64_t r = 1; r < rows; r++) {
+        const float* row = slab + r * inner;
+        for (int64_t c = c0; c < c1; c++) o[c] = take(row[c], o[c]) ? row[c] : o[c];
+      }
+    }
+  });
+}
+
 }  // namespace selfsup

@@ -29,4 +29,9 @@ void binary(ThreadPool& pool, BinaryOp op, const float* a, Broadcast a_mode, con
 void reduce_sum(ThreadPool& pool, const float* x, int64_t outer, int64_t rows, int64_t inner,
                 float scale, float* out);
 
+// out[p * inner + c] = the largest x[(p * rows + r) * inner + c] over r; NaN if any is NaN (as
+// tfjs's cpu kernel). rows must be at least 1.
+void reduce_max(ThreadPool& pool, const float* x, int64_t outer, int64_t rows, int64_t inner,
+                float* out);
+
 }  // namespace selfsup

@@ -106,6 +106,17 @@ export interface NativeKernels {
     out: Float32Array;
   }): void;
   /**
+   * `out[p, c] = max over r of x[p, r, c]` for x viewed as `[outer, rows, inner]`; NaN where any
+   * of them is NaN, as tfjs's cpu kernel. `rows` must be at least 1.
+   */
+  reduceMax(o: {
+    x: Float32Array;
+    outer: number;
+    rows: number;
+    inner: number;
+    out: Float32Array;
+  }): void;
+  /**
    * `out[p, c] = scale * sum over r of x[p, r, c]` for x viewed as `[outer, rows, inner]`: a sum
    * (or, with `scale = 1 / rows`, a mean) over contiguous axes; `inner = 1` sums the last axis.
    * Summed in double.
@@ -179,6 +190,7 @@ interface Addon {
   maxPoolGrad(...args: unknown[]): void;
   unary(...args: unknown[]): void;
   reduceSum(...args: unknown[]): void;
+  reduceMax(...args: unknown[]): void;
   binary(...args: unknown[]): void;
   batchNormForward(...args: unknown[]): void;
   batchNormBackward(...args: unknown[]): void;
@@ -259,6 +271,7 @@ function wrap(addon: Addon): NativeKernels {
         o.inner,
         o.out,
       ),
+    reduceMax: (o) => addon.reduceMax(o.x, o.outer, o.rows, o.inner, o.out),
     reduceSum: (o) => addon.reduceSum(o.x, o.outer, o.rows, o.inner, o.scale ?? 1, o.out),
     maxPoolGrad: (g, x, dy, dx) => addon.maxPoolGrad(x, dy, dx, geometryArray(g)),
     batchNormForward: (o) =>

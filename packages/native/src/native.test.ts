@@ -539,4 +539,29 @@ describe.skipIf(skip)('@selfsup/native', () => {
       }),
     ).toThrow(/binary: a needs 6 elements/);
   });
+
+  it('reduceMax takes the largest over the middle axis, and NaN wherever one is NaN', () => {
+    for (const [outer, rows, inner] of [
+      [1, 5000, 7],
+      [3000, 41, 1],
+      [6, 700, 9],
+    ]) {
+      const x = random(outer * rows * inner, outer + rows);
+      x[(0 * rows + 17) * inner] = NaN; // the first output of the first slab becomes NaN
+      for (const threads of [1, 2]) {
+        native.setThreads(threads);
+        const out = new Float32Array(outer * inner);
+        native.reduceMax({ x, outer, rows, inner, out });
+        for (let p = 0; p < outer; p++)
+          for (let c = 0; c < inner; c++) {
+            let want = -Infinity;
+            for (let r = 0; r < rows; r++) {
+              const v = x[(p * rows + r) * inner + c];
+              want = Number.isNaN(v) || Number.isNaN(want) ? NaN : Math.max(want, v);
+            }
+            expect(out[p * inner + c]).toBe(Math.fround(want));
+          }
+      }
+    }
+  });
 });

@@ -71,6 +71,13 @@ export interface NativeKernelsLike {
     inner: number;
     out: Float32Array;
   }): void;
+  reduceMax(o: {
+    x: Float32Array;
+    outer: number;
+    rows: number;
+    inner: number;
+    out: Float32Array;
+  }): void;
   reduceSum(o: {
     x: Float32Array;
     outer: number;

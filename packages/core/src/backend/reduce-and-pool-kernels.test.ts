@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { data, expectWasmMatchesCpu, runOn } from './_test-utils';
 import { initBackend } from './init-backend';
+import { nativeKernelsStatus } from './native-kernels';
 
 describe('wasm Sum, Mean and MaxPoolGrad kernels', () => {
   beforeAll(async () => {
@@ -28,6 +29,26 @@ describe('wasm Sum, Mean and MaxPoolGrad kernels', () => {
         tf.sum(data([1, 7], 2), 0), // one row
       ];
     });
+  });
+
+  it('Max over contiguous axes matches cpu; with native kernels a NaN propagates as on cpu', async () => {
+    await expectWasmMatchesCpu(() => {
+      const x = data([6, 50, 70], 3);
+      return [
+        tf.max(x, -1),
+        tf.max(x, [0, 1], true),
+        tf.max(x, 1),
+        tf.max(x),
+        tf.max(x, [0, 2]), // not contiguous: stock kernel
+      ];
+    });
+    const nan = () => tf.max(tf.concat([data([3, 40], 4), tf.fill([3, 1], NaN)], 1), -1);
+    const [cpu] = await runOn('cpu', nan);
+    expect(Array.from(cpu).every(Number.isNaN)).toBe(true);
+    if (nativeKernelsStatus().active) {
+      const [wasm] = await runOn('wasm', nan);
+      expect(Array.from(wasm).every(Number.isNaN)).toBe(true);
+    }
   });
 
   it('a leading-axis mean of many rows stays accurate (float64 accumulation)', async () => {

@@ -14,7 +14,7 @@ import {
   makeUnpackKernel,
 } from './kernels/copy';
 import { makeMaxPoolGradKernel } from './kernels/max-pool-grad';
-import { makeMeanKernel, makeSumKernel } from './kernels/reduce';
+import { makeMaxKernel, makeMeanKernel, makeSumKernel } from './kernels/reduce';
 import { makeIdentityKernel } from './kernels/identity';
 import { makeOneHotKernel } from './kernels/one-hot';
 import { makeTransposeKernel } from './kernels/transpose';
@@ -86,6 +86,7 @@ const KERNELS: TrainingKernel[] = [
   { kernelName: 'MaxPoolGrad', make: makeMaxPoolGradKernel },
   { kernelName: 'Sum', make: makeSumKernel },
   { kernelName: 'Mean', make: makeMeanKernel },
+  { kernelName: 'Max', make: makeMaxKernel },
   { kernelName: 'Transpose', make: makeTransposeKernel },
   { kernelName: 'Identity', make: makeIdentityKernel },
   // Wrong results on stock wasm.

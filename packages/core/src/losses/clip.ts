@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { logSumExp } from '../ops/log-sum-exp';
 import { l2Normalize } from '../ops/index';
 import { assertFloat, assertRank, assertSameShape, formatShape } from './internal';
 
@@ -60,9 +61,9 @@ export function clipLoss(
     const txt = l2Normalize(textEmb);
     const logits = tf.mul(tf.matMul(img, tf.transpose(txt)), scale); // [N, N], image rows
     const positives = tf.mul(tf.sum(tf.mul(img, txt), 1), scale); // diagonal
-    const imageToText = tf.mean(tf.sub(tf.logSumExp(logits, 1), positives));
+    const imageToText = tf.mean(tf.sub(logSumExp(logits, 1), positives));
     // Text-to-image logits are logits^T: its rows are the columns here.
-    const textToImage = tf.mean(tf.sub(tf.logSumExp(logits, 0), positives));
+    const textToImage = tf.mean(tf.sub(logSumExp(logits, 0), positives));
     return tf.mul(tf.add(imageToText, textToImage), 0.5) as tf.Scalar;
   });
 }

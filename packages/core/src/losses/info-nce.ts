@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { logSumExp } from '../ops/log-sum-exp';
 import { l2Normalize, stopGradient } from '../ops/index';
 import { assertFloat, assertPositive, assertRank, assertSameShape, formatShape } from './internal';
 
@@ -60,6 +61,6 @@ export function infoNCELoss(
     const lPos = tf.div(tf.sum(tf.mul(qn, kn), 1, true), temperature); // [N, 1]
     const lNeg = tf.div(tf.matMul(qn, tf.transpose(neg)), temperature); // [N, K]
     const logits = tf.concat([lPos, lNeg], 1);
-    return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.squeeze(lPos, [1]))) as tf.Scalar;
+    return tf.mean(tf.sub(logSumExp(logits, 1), tf.squeeze(lPos, [1]))) as tf.Scalar;
   });
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { logSumExp } from '../ops/log-sum-exp';
 import { l2Normalize, stopGradient } from '../ops/index';
 import { assertFloat, assertPositive, assertRank, assertSameShape } from './internal';
 
@@ -45,7 +46,7 @@ export function mocoV3Loss(q: tf.Tensor, k: tf.Tensor, options: MocoV3LossOption
     const kn = l2Normalize(stopGradient(k));
     const logits = tf.div(tf.matMul(qn, tf.transpose(kn)), temperature); // [N, N]
     const positives = tf.div(tf.sum(tf.mul(qn, kn), 1), temperature); // diagonal, [N]
-    const ce = tf.mean(tf.sub(tf.logSumExp(logits, 1), positives));
+    const ce = tf.mean(tf.sub(logSumExp(logits, 1), positives));
     return tf.mul(ce, 2 * temperature) as tf.Scalar;
   });
 }

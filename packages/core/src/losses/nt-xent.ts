@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { logSumExp } from '../ops/log-sum-exp';
 import { l2Normalize } from '../ops/index';
 import {
   assertFloat,
@@ -57,7 +58,7 @@ export function ntXentLoss(
     const sim = tf.div(tf.matMul(z, tf.transpose(z)), temperature);
     const logits = tf.add(sim, tf.mul(tf.eye(2 * n), LARGE_NEGATIVE));
     const positives = tf.div(tf.sum(tf.mul(a, b), 1), temperature); // [N]
-    const lse = tf.logSumExp(logits, 1); // [2N]
+    const lse = logSumExp(logits, 1); // [2N]
     return tf.mean(tf.sub(lse, tf.concat([positives, positives], 0))) as tf.Scalar;
   });
 }

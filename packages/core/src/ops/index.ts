@@ -2,3 +2,4 @@ export * from './stop-gradient';
 export * from './l2-normalize';
 export * from './gelu';
 export * from './tile-gradient';
+export * from './log-sum-exp';
