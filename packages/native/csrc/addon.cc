@@ -57,6 +57,15 @@ bool get_bool(napi_env env, napi_value v) {
   return b;
 }
 
+// A short string argument (an operation name; longer strings are cut at 15 characters).
+std::string get_name(napi_env env, napi_value v, const char* what) {
+  char name[16] = {0};
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, v, name, sizeof(name), &length) != napi_ok)
+    throw ArgError{std::string(what) + " must be a string"};
+  return std::string(name, length);
+}
+
 // A Float32Array's data and length in elements.
 struct F32 {
   float* data;
@@ -326,17 +335,14 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   try {
     napi_value argv[3];
     get_args(env, info, argv, 3);
-    char name[8] = {0};
-    size_t length = 0;
-    if (napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &length) != napi_ok)
-      throw ArgError{"the function name must be a string"};
+    const std::string name = get_name(env, argv[0], "the function name");
     selfsup::UnaryOp op;
-    if (std::strcmp(name, "exp") == 0)
+    if (name == "exp")
       op = selfsup::UnaryOp::kExp;
-    else if (std::strcmp(name, "erf") == 0)
+    else if (name == "erf")
       op = selfsup::UnaryOp::kErf;
     else
-      throw ArgError{std::string("unknown function '") + name + "' (expected 'exp' or 'erf')"};
+      throw ArgError{"unknown function '" + name + "' (expected 'exp' or 'erf')"};
     const F32 x = get_f32(env, argv[1], "x");
     const F32 y = get_f32(env, argv[2], "y");
     if (y.length < x.length) throw ArgError{"y is shorter than x"};
@@ -373,19 +379,16 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   try {
     napi_value argv[8];
     get_args(env, info, argv, 8);
-    char name[8] = {0};
-    size_t length = 0;
-    if (napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &length) != napi_ok)
-      throw ArgError{"the operation name must be a string"};
+    const std::string name = get_name(env, argv[0], "the operation name");
     selfsup::BinaryOp op;
-    if (std::strcmp(name, "add") == 0)
+    if (name == "add")
       op = selfsup::BinaryOp::kAdd;
-    else if (std::strcmp(name, "sub") == 0)
+    else if (name == "sub")
       op = selfsup::BinaryOp::kSub;
-    else if (std::strcmp(name, "mul") == 0)
+    else if (name == "mul")
       op = selfsup::BinaryOp::kMul;
     else
-      throw ArgError{std::string("unknown operation '") + name + "' (expected add, sub or mul)"};
+      throw ArgError{"unknown operation '" + name + "' (expected add, sub or mul)"};
     const int64_t outer = get_int(env, argv[5], "outer");
     const int64_t inner = get_int(env, argv[6], "inner");
     auto mode_of = [&](napi_value v, const char* what) {

@@ -8,110 +8,15 @@
  * `native: false` of `initBackend`, `SELFSUP_NATIVE=0`, or {@link useNativeKernels}) takes effect
  * at once and the wasm-only paths stay available and tested.
  */
+import type { ConvGeometry, NativeKernels } from '@selfsup/native';
 import { nodeRequire } from './_node';
 
-/** Shapes of a channels-last 2-D convolution, as `@selfsup/native` takes them. */
-export interface NativeConvGeometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  dilationH: number;
-  dilationW: number;
-  top: number;
-  left: number;
-}
-
-/** The part of `@selfsup/native`'s kernels that core uses (declared here: the addon is optional). */
-export interface NativeKernelsLike {
-  readonly isa: string;
-  threads(): number;
-  setThreads(threads: number): number;
-  matMul(options: {
-    a: { data: Float32Array; offset?: number; ld?: number };
-    b: { data: Float32Array; offset?: number; ld?: number };
-    c: { data: Float32Array; offset?: number; ld?: number };
-    m: number;
-    n: number;
-    k: number;
-    transA?: boolean;
-    transB?: boolean;
-    accumulate?: boolean;
-    batch?: number;
-    strides?: { a: number; b: number; c: number };
-  }): void;
-  conv2d(g: NativeConvGeometry, x: Float32Array, filter: Float32Array, y: Float32Array): void;
-  conv2dBackpropInput(
-    g: NativeConvGeometry,
-    dy: Float32Array,
-    filter: Float32Array,
-    dx: Float32Array,
-  ): void;
-  conv2dBackpropFilter(
-    g: NativeConvGeometry,
-    x: Float32Array,
-    dy: Float32Array,
-    dfilter: Float32Array,
-  ): void;
-  unary(fn: 'exp' | 'erf', x: Float32Array, y: Float32Array): void;
-  binary(o: {
-    op: 'add' | 'sub' | 'mul';
-    a: Float32Array;
-    aBroadcast: 'full' | 'row' | 'column' | 'scalar';
-    b: Float32Array;
-    bBroadcast: 'full' | 'row' | 'column' | 'scalar';
-    outer: number;
-    inner: number;
-    out: Float32Array;
-  }): void;
-  reduceMax(o: {
-    x: Float32Array;
-    outer: number;
-    rows: number;
-    inner: number;
-    out: Float32Array;
-  }): void;
-  reduceSum(o: {
-    x: Float32Array;
-    outer: number;
-    rows: number;
-    inner: number;
-    scale?: number;
-    out: Float32Array;
-  }): void;
-  maxPoolGrad(g: NativeConvGeometry, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
-  batchNormForward(o: {
-    x: Float32Array;
-    gamma: Float32Array;
-    beta: Float32Array;
-    epsilon: number;
-    y: Float32Array;
-    mean: Float32Array;
-    variance: Float32Array;
-    invStd: Float32Array;
-    rows: number;
-    channels: number;
-  }): void;
-  batchNormBackward(o: {
-    dy: Float32Array;
-    x: Float32Array;
-    mean: Float32Array;
-    invStd: Float32Array;
-    gamma: Float32Array;
-    dx: Float32Array;
-    dgamma: Float32Array;
-    dbeta: Float32Array;
-    rows: number;
-    channels: number;
-  }): void;
-}
+/**
+ * The kernels and geometry of `@selfsup/native`. Type-only imports: they vanish from the build,
+ * so core loads and type-checks for its users whether or not the optional addon is installed.
+ */
+export type NativeKernelsLike = NativeKernels;
+export type NativeConvGeometry = ConvGeometry;
 
 /**
  * Whether the native kernels are available and in use.

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeNativeKernels } from '../native-kernels';
+import { nativeGeometry } from './native';
 import { allocTensor, attr, heapView, input, wasmBackend, type KernelArgs } from './_util';
 
 function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc | undefined): tf.TensorInfo {
@@ -29,23 +30,8 @@ function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc | undefined): tf.
   const native = activeNativeKernels();
   if (native !== undefined) {
     native.maxPoolGrad(
-      {
-        batch: info.batchSize,
-        inH: info.inHeight,
-        inW: info.inWidth,
-        inC: info.inChannels,
-        outH: info.outHeight,
-        outW: info.outWidth,
-        outC: info.inChannels,
-        kH: info.filterHeight,
-        kW: info.filterWidth,
-        strideH: info.strideHeight,
-        strideW: info.strideWidth,
-        dilationH: info.dilationHeight,
-        dilationW: info.dilationWidth,
-        top: info.padInfo.top,
-        left: info.padInfo.left,
-      },
+      // A pool's info has outChannels = inChannels.
+      nativeGeometry(info),
       heapView(backend, x) as Float32Array,
       heapView(backend, dy) as Float32Array,
       heapView(backend, out) as Float32Array,

@@ -73,8 +73,8 @@ export function nativeBatchMatMul(
   return out;
 }
 
-/** The geometry `@selfsup/native` takes, from tfjs's conv info (channels last). */
-function nativeGeometry(info: tf.backend_util.Conv2DInfo): NativeConvGeometry {
+/** The geometry `@selfsup/native` takes, from tfjs's conv or pool info (channels last). */
+export function nativeGeometry(info: tf.backend_util.Conv2DInfo): NativeConvGeometry {
   return {
     batch: info.batchSize,
     inH: info.inHeight,
