@@ -218,13 +218,14 @@ ConvGeometry get_geometry(napi_env env, napi_value v) {
   return g;
 }
 
-float* whole(const F32& a, int64_t offset, int64_t size, const char* what) {
-  return operand(a, offset, 1, size, size, what);
+// The first `size` elements of `a`, checked to exist.
+float* whole(const F32& a, int64_t size, const char* what) {
+  return operand(a, 0, 1, size, size, what);
 }
 
-// conv2d(x, xOffset, filter, filterOffset, y, yOffset, geometry)
-// conv2dBackpropInput(dy, dyOffset, filter, filterOffset, dx, dxOffset, geometry)
-// conv2dBackpropFilter(x, xOffset, dy, dyOffset, dfilter, dfilterOffset, geometry)
+// conv2d(x, filter, y, geometry)
+// conv2dBackpropInput(dy, filter, dx, geometry)
+// conv2dBackpropFilter(x, dy, dfilter, geometry)
 enum class ConvOp { kForward, kInput, kFilter };
 
 template <ConvOp op>
@@ -233,30 +234,25 @@ napi_value Conv(napi_env env, napi_callback_info info) {
                      : op == ConvOp::kInput ? "conv2dBackpropInput"
                                             : "conv2dBackpropFilter";
   try {
-    napi_value argv[7];
-    get_args(env, info, argv, 7);
-    const ConvGeometry g = get_geometry(env, argv[6]);
+    napi_value argv[4];
+    get_args(env, info, argv, 4);
+    const ConvGeometry g = get_geometry(env, argv[3]);
     const int64_t x_size = g.batch * g.in_h * g.in_w * g.in_c;
     const int64_t y_size = g.batch * g.out_h * g.out_w * g.out_c;
     const int64_t w_size = g.k_h * g.k_w * g.in_c * g.out_c;
     const F32 p0 = get_f32(env, argv[0], "first operand");
-    const F32 p1 = get_f32(env, argv[2], "second operand");
-    const F32 p2 = get_f32(env, argv[4], "output");
-    const int64_t o0 = get_int(env, argv[1], "offset");
-    const int64_t o1 = get_int(env, argv[3], "offset");
-    const int64_t o2 = get_int(env, argv[5], "offset");
+    const F32 p1 = get_f32(env, argv[1], "second operand");
+    const F32 p2 = get_f32(env, argv[2], "output");
     ThreadPool& p = pool();
     if (op == ConvOp::kForward) {
-      selfsup::conv2d_forward(p, g, whole(p0, o0, x_size, "x"), whole(p1, o1, w_size, "filter"),
-                              whole(p2, o2, y_size, "y"));
+      selfsup::conv2d_forward(p, g, whole(p0, x_size, "x"), whole(p1, w_size, "filter"),
+                              whole(p2, y_size, "y"));
     } else if (op == ConvOp::kInput) {
-      selfsup::conv2d_backprop_input(p, g, whole(p0, o0, y_size, "dy"),
-                                     whole(p1, o1, w_size, "filter"),
-                                     whole(p2, o2, x_size, "dx"));
+      selfsup::conv2d_backprop_input(p, g, whole(p0, y_size, "dy"), whole(p1, w_size, "filter"),
+                                     whole(p2, x_size, "dx"));
     } else {
-      selfsup::conv2d_backprop_filter(p, g, whole(p0, o0, x_size, "x"),
-                                      whole(p1, o1, y_size, "dy"),
-                                      whole(p2, o2, w_size, "dfilter"));
+      selfsup::conv2d_backprop_filter(p, g, whole(p0, x_size, "x"), whole(p1, y_size, "dy"),
+                                      whole(p2, w_size, "dfilter"));
     }
     return nullptr;
   } catch (const ArgError& e) {
@@ -276,13 +272,13 @@ napi_value BatchNormForward(napi_env env, napi_callback_info info) {
       throw ArgError{"epsilon must be a positive number"};
     const int64_t size = rows * channels;
     selfsup::batch_norm_forward(
-        pool(), whole(get_f32(env, argv[0], "x"), 0, size, "x"), rows, channels,
-        whole(get_f32(env, argv[1], "gamma"), 0, channels, "gamma"),
-        whole(get_f32(env, argv[2], "beta"), 0, channels, "beta"), static_cast<float>(epsilon),
-        whole(get_f32(env, argv[4], "y"), 0, size, "y"),
-        whole(get_f32(env, argv[5], "mean"), 0, channels, "mean"),
-        whole(get_f32(env, argv[6], "variance"), 0, channels, "variance"),
-        whole(get_f32(env, argv[7], "invStd"), 0, channels, "invStd"));
+        pool(), whole(get_f32(env, argv[0], "x"), size, "x"), rows, channels,
+        whole(get_f32(env, argv[1], "gamma"), channels, "gamma"),
+        whole(get_f32(env, argv[2], "beta"), channels, "beta"), static_cast<float>(epsilon),
+        whole(get_f32(env, argv[4], "y"), size, "y"),
+        whole(get_f32(env, argv[5], "mean"), channels, "mean"),
+        whole(get_f32(env, argv[6], "variance"), channels, "variance"),
+        whole(get_f32(env, argv[7], "invStd"), channels, "invStd"));
     return nullptr;
   } catch (const ArgError& e) {
     return throw_error(env, "batchNormForward: " + e.message);
@@ -298,14 +294,14 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
     const int64_t channels = get_int(env, argv[9], "channels");
     const int64_t size = rows * channels;
     selfsup::batch_norm_backward(
-        pool(), whole(get_f32(env, argv[0], "dy"), 0, size, "dy"),
-        whole(get_f32(env, argv[1], "x"), 0, size, "x"), rows, channels,
-        whole(get_f32(env, argv[2], "mean"), 0, channels, "mean"),
-        whole(get_f32(env, argv[3], "invStd"), 0, channels, "invStd"),
-        whole(get_f32(env, argv[4], "gamma"), 0, channels, "gamma"),
-        whole(get_f32(env, argv[5], "dx"), 0, size, "dx"),
-        whole(get_f32(env, argv[6], "dgamma"), 0, channels, "dgamma"),
-        whole(get_f32(env, argv[7], "dbeta"), 0, channels, "dbeta"));
+        pool(), whole(get_f32(env, argv[0], "dy"), size, "dy"),
+        whole(get_f32(env, argv[1], "x"), size, "x"), rows, channels,
+        whole(get_f32(env, argv[2], "mean"), channels, "mean"),
+        whole(get_f32(env, argv[3], "invStd"), channels, "invStd"),
+        whole(get_f32(env, argv[4], "gamma"), channels, "gamma"),
+        whole(get_f32(env, argv[5], "dx"), size, "dx"),
+        whole(get_f32(env, argv[6], "dgamma"), channels, "dgamma"),
+        whole(get_f32(env, argv[7], "dbeta"), channels, "dbeta"));
     return nullptr;
   } catch (const ArgError& e) {
     return throw_error(env, "batchNormBackward: " + e.message);
@@ -321,9 +317,9 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     if (g.out_c != g.in_c) throw ArgError{"a pool keeps the channels: outC must equal inC"};
     const int64_t x_size = g.batch * g.in_h * g.in_w * g.in_c;
     const int64_t y_size = g.batch * g.out_h * g.out_w * g.out_c;
-    selfsup::max_pool_grad(pool(), g, whole(get_f32(env, argv[0], "x"), 0, x_size, "x"),
-                           whole(get_f32(env, argv[1], "dy"), 0, y_size, "dy"),
-                           whole(get_f32(env, argv[2], "dx"), 0, x_size, "dx"));
+    selfsup::max_pool_grad(pool(), g, whole(get_f32(env, argv[0], "x"), x_size, "x"),
+                           whole(get_f32(env, argv[1], "dy"), y_size, "dy"),
+                           whole(get_f32(env, argv[2], "dx"), x_size, "dx"));
     return nullptr;
   } catch (const ArgError& e) {
     return throw_error(env, "maxPoolGrad: " + e.message);
@@ -364,9 +360,9 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
     double scale = 1;
     if (napi_get_value_double(env, argv[4], &scale) != napi_ok || !std::isfinite(scale))
       throw ArgError{"scale must be a finite number"};
-    selfsup::reduce_sum(pool(), whole(get_f32(env, argv[0], "x"), 0, outer * rows * inner, "x"),
+    selfsup::reduce_sum(pool(), whole(get_f32(env, argv[0], "x"), outer * rows * inner, "x"),
                         outer, rows, inner, static_cast<float>(scale),
-                        whole(get_f32(env, argv[5], "out"), 0, outer * inner, "out"));
+                        whole(get_f32(env, argv[5], "out"), outer * inner, "out"));
     return nullptr;
   } catch (const ArgError& e) {
     return throw_error(env, "reduceSum: " + e.message);
@@ -405,9 +401,9 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     const selfsup::Broadcast am = mode_of(argv[2], "aMode");
     const selfsup::Broadcast bm = mode_of(argv[4], "bMode");
     if (outer * inner == 0) return nullptr;
-    selfsup::binary(pool(), op, whole(get_f32(env, argv[1], "a"), 0, size_of(am), "a"), am,
-                    whole(get_f32(env, argv[3], "b"), 0, size_of(bm), "b"), bm, outer, inner,
-                    whole(get_f32(env, argv[7], "out"), 0, outer * inner, "out"));
+    selfsup::binary(pool(), op, whole(get_f32(env, argv[1], "a"), size_of(am), "a"), am,
+                    whole(get_f32(env, argv[3], "b"), size_of(bm), "b"), bm, outer, inner,
+                    whole(get_f32(env, argv[7], "out"), outer * inner, "out"));
     return nullptr;
   } catch (const ArgError& e) {
     return throw_error(env, "binary: " + e.message);
@@ -423,9 +419,9 @@ napi_value ReduceMax(napi_env env, napi_callback_info info) {
     const int64_t rows = get_int(env, argv[2], "rows");
     const int64_t inner = get_int(env, argv[3], "inner");
     if (rows < 1) throw ArgError{"rows must be at least 1"};
-    selfsup::reduce_max(pool(), whole(get_f32(env, argv[0], "x"), 0, outer * rows * inner, "x"),
+    selfsup::reduce_max(pool(), whole(get_f32(env, argv[0], "x"), outer * rows * inner, "x"),
                         outer, rows, inner,
-                        whole(get_f32(env, argv[4], "out"), 0, outer * inner, "out"));
+                        whole(get_f32(env, argv[4], "out"), outer * inner, "out"));
     return nullptr;
   } catch (const ArgError& e) {
     return throw_error(env, "reduceMax: " + e.message);

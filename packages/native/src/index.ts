@@ -130,8 +130,9 @@ export interface NativeKernels {
     out: Float32Array;
   }): void;
   /**
-   * `y = fn(x)` element-wise (y may be x), split over the pool: `exp` (libm), `erf` (a series
-   * near 0, Abramowitz & Stegun 7.1.26 elsewhere; absolute error below 2e-7).
+   * `y = fn(x)` element-wise (y may be x), vectorized and split over the pool: `exp` (Cephes'
+   * polynomial; +inf above the float range, 0 below its denormals), `erf` (a series near 0,
+   * Abramowitz & Stegun 7.1.26 elsewhere; absolute error below 2e-7).
    */
   unary(fn: 'exp' | 'erf', x: Float32Array, y: Float32Array): void;
   /**
@@ -254,11 +255,11 @@ function wrap(addon: Addon): NativeKernels {
         strides.c,
       );
     },
-    conv2d: (g, x, filter, y) => addon.conv2d(x, 0, filter, 0, y, 0, geometryArray(g)),
+    conv2d: (g, x, filter, y) => addon.conv2d(x, filter, y, geometryArray(g)),
     conv2dBackpropInput: (g, dy, filter, dx) =>
-      addon.conv2dBackpropInput(dy, 0, filter, 0, dx, 0, geometryArray(g)),
+      addon.conv2dBackpropInput(dy, filter, dx, geometryArray(g)),
     conv2dBackpropFilter: (g, x, dy, dfilter) =>
-      addon.conv2dBackpropFilter(x, 0, dy, 0, dfilter, 0, geometryArray(g)),
+      addon.conv2dBackpropFilter(x, dy, dfilter, geometryArray(g)),
     unary: (fn, x, y) => addon.unary(fn, x, y),
     binary: (o) =>
       addon.binary(

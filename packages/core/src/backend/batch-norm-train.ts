@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { allocTensor, heapView, type WasmBackendLike } from './kernels/_util';
+import { allocTensor, heapF32, type WasmBackendLike } from './kernels/_util';
 import { activeNativeKernels, type NativeKernelsLike } from './native-kernels';
 
 /**
@@ -139,7 +139,7 @@ function nativeBatchNorm(
   const mean = allocTensor(backend, [channels], 'float32') as tf.Tensor1D;
   const variance = allocTensor(backend, [channels], 'float32') as tf.Tensor1D;
   const invStd = allocTensor(backend, [channels], 'float32') as tf.Tensor1D;
-  const view = (t: tf.Tensor) => heapView(backend, t) as Float32Array; // after the allocations
+  const view = (t: tf.Tensor) => heapF32(backend, t); // after the allocations
   native.batchNormForward({
     x: view(x),
     gamma: view(gamma),
@@ -171,7 +171,7 @@ function nativeBatchNormGrad(
   const dx = allocTensor(backend, x.shape, 'float32');
   const dgamma = allocTensor(backend, [channels], 'float32');
   const dbeta = allocTensor(backend, [channels], 'float32');
-  const view = (t: tf.Tensor) => heapView(backend, t) as Float32Array;
+  const view = (t: tf.Tensor) => heapF32(backend, t);
   native.batchNormBackward({
     dy: view(d),
     x: view(x),

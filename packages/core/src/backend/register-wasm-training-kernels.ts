@@ -25,7 +25,10 @@ import {
   nativeConv2D,
   nativeFusedConv2D,
   nativeFusedMatMul,
+  nativeBatchMatMulKernel,
   nativeBinary,
+  nativeConv2DBackpropFilter,
+  nativeConv2DBackpropInput,
   nativeUnary,
 } from './kernels/native';
 import { activeNativeKernels, type NativeKernelsLike } from './native-kernels';
@@ -38,9 +41,15 @@ interface TrainingKernel {
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
+/** One of selfsup's own single-output kernels, as a `withoutNative` fallback. */
+function selfsupKernel(kernel: tf.KernelFunc): (args: KernelArgs) => tf.TensorInfo {
+  return (args) => kernel(args) as tf.TensorInfo;
+}
+
 /**
- * A stock kernel that runs on `@selfsup/native` when it is active, else through `withoutNative`
- * if given; the stock kernel takes every case these leave (they return undefined).
+ * A kernel that runs on `@selfsup/native` when it is active; cases it leaves (returning
+ * undefined), and every case without it, go to `withoutNative` if given, then to the stock
+ * kernel.
  */
 function nativeFirst(
   viaNative: (native: NativeKernelsLike, args: KernelArgs) => tf.TensorInfo | undefined,
@@ -48,7 +57,7 @@ function nativeFirst(
 ): (original: tf.KernelFunc | undefined) => tf.KernelFunc {
   return (original) => (args) => {
     const native = activeNativeKernels();
-    const out = native ? viaNative(native, args) : withoutNative?.(args);
+    const out = (native && viaNative(native, args)) || withoutNative?.(args);
     if (out) return out;
     if (original === undefined)
       throw new Error('selfsup wasm kernel: no stock kernel to fall back to');
@@ -57,8 +66,8 @@ function nativeFirst(
 }
 
 const KERNELS: TrainingKernel[] = [
-  // Computed by @selfsup/native when it is installed (see native-kernels.ts); the kernels below
-  // for products and conv gradients ask it first too.
+  // Computed by @selfsup/native when it is installed (see native-kernels.ts), as are the conv
+  // gradients and products below.
   { kernelName: 'Conv2D', make: nativeFirst(nativeConv2D) },
   { kernelName: 'FusedConv2D', make: nativeFirst(nativeFusedConv2D) },
   { kernelName: 'Exp', make: nativeFirst(nativeUnary('exp')) },
@@ -69,16 +78,29 @@ const KERNELS: TrainingKernel[] = [
   // Also wrong results on stock wasm with a transposed operand (see fusedMatMulViaOps).
   { kernelName: '_FusedMatMul', make: nativeFirst(nativeFusedMatMul, fusedMatMulViaOps) },
   // Missing on stock wasm.
-  { kernelName: 'Conv2DBackpropFilter', make: () => conv2DBackpropFilterKernel },
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    make: nativeFirst(nativeConv2DBackpropFilter, selfsupKernel(conv2DBackpropFilterKernel)),
+  },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', make: () => depthwiseBackpropFilterKernel },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', make: () => depthwiseBackpropInputKernel },
   { kernelName: 'UnsortedSegmentSum', make: () => unsortedSegmentSumKernel },
   // Present but slow on stock wasm.
-  { kernelName: 'Conv2DBackpropInput', make: () => conv2DBackpropInputKernel },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    make: nativeFirst(nativeConv2DBackpropInput, selfsupKernel(conv2DBackpropInputKernel)),
+  },
   { kernelName: 'Conv3D', make: () => conv3DKernel },
   { kernelName: 'Conv3DBackpropFilterV2', make: () => conv3DBackpropFilterV2Kernel },
   { kernelName: 'Conv3DBackpropInputV2', make: () => conv3DBackpropInputV2Kernel },
-  { kernelName: 'BatchMatMul', make: makeBatchMatMulKernel },
+  {
+    kernelName: 'BatchMatMul',
+    make: (original) =>
+      nativeFirst(
+        nativeBatchMatMulKernel,
+        selfsupKernel(makeBatchMatMulKernel(original)),
+      )(original),
+  },
   { kernelName: 'Tile', make: makeTileKernel },
   { kernelName: 'Slice', make: makeSliceKernel },
   { kernelName: 'SplitV', make: makeSplitVKernel },

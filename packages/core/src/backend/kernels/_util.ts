@@ -63,6 +63,11 @@ export function heapView(
   return backend.typedArrayFromHeap(t);
 }
 
+/** {@link heapView} of a float32 tensor (the same rule: take it after the last allocation). */
+export function heapF32(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
 /** A kernel input by name (the engine always passes the ones the op declares). */
 export function input(args: KernelArgs, name: string): tf.TensorInfo {
   const t = args.inputs[name];

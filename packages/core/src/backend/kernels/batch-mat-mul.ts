@@ -22,8 +22,6 @@ import {
   type KernelArgs,
   type WasmBackendLike,
 } from './_util';
-import { activeNativeKernels } from '../native-kernels';
-import { nativeBatchMatMul } from './native';
 
 /**
  * Items with at least this many multiply-adds go through the per-item 2-D loop. Measured: one
@@ -159,11 +157,8 @@ function batchMatMul(args: KernelArgs, original: Original): tf.TensorInfo {
   const na = sizeOf(aBatch);
   const nb = sizeOf(bBatch);
   const outShape = [...outBatch, m, n];
-  const backend = wasmBackend(args);
-  const native = activeNativeKernels();
-  const viaNative = native && nativeBatchMatMul(native, backend, a, b, tA, tB);
-  if (viaNative) return viaNative;
   if (na === 1 && nb === 1 && !tA && !tB) return original(args) as tf.TensorInfo;
+  const backend = wasmBackend(args);
   return tf.tidy(() => {
     const at = asTensor(a, backend);
     const bt = asTensor(b, backend);

@@ -4,15 +4,13 @@
  * also serve conv1d. Internal to src/backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activeNativeKernels } from '../native-kernels';
-import { nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './native';
 import { conv2DInfo, type Conv2DGeometry } from './_conv-info';
 import { selectTaps, transposedConv } from './_transposed-conv';
 import {
   allocTensor,
   asTensor,
   attr,
-  heapView,
+  heapF32,
   input,
   wasmBackend,
   type KernelArgs,
@@ -88,8 +86,8 @@ export function filterGradIm2col(
   const rows = batch * outH * outW;
   const cols = allocTensor(backend, [rows, rowLen], 'float32');
   // Views after the allocation: growing wasm memory detaches older views.
-  const dst = heapView(backend, cols) as Float32Array;
-  const src = heapView(backend, x) as Float32Array;
+  const dst = heapF32(backend, cols);
+  const src = heapF32(backend, x);
   let d = 0;
   for (let b = 0; b < batch; b++) {
     for (let oh = 0; oh < outH; oh++) {
@@ -149,9 +147,6 @@ export function inputGrad2d(
 }
 
 function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
-  const native = activeNativeKernels();
-  const viaNative = native && nativeConv2DBackpropFilter(native, args);
-  if (viaNative) return viaNative;
   const x = input(args, 'x');
   const dy = input(args, 'dy');
   const { g, channelsFirst } = conv2DInfo(args, x.shape, attr<number[]>(args, 'filterShape'));
@@ -171,9 +166,6 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
 }
 
 function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
-  const native = activeNativeKernels();
-  const viaNative = native && nativeConv2DBackpropInput(native, args);
-  if (viaNative) return viaNative;
   const dy = input(args, 'dy');
   const filter = input(args, 'filter');
   const { info, g, channelsFirst } = conv2DInfo(

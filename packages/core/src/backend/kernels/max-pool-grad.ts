@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeNativeKernels } from '../native-kernels';
 import { nativeGeometry } from './native';
-import { allocTensor, attr, heapView, input, wasmBackend, type KernelArgs } from './_util';
+import { allocTensor, attr, heapF32, input, wasmBackend, type KernelArgs } from './_util';
 
 function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc | undefined): tf.TensorInfo {
   const dy = input(args, 'dy');
@@ -32,16 +32,16 @@ function maxPoolGrad(args: KernelArgs, original: tf.KernelFunc | undefined): tf.
     native.maxPoolGrad(
       // A pool's info has outChannels = inChannels.
       nativeGeometry(info),
-      heapView(backend, x) as Float32Array,
-      heapView(backend, dy) as Float32Array,
-      heapView(backend, out) as Float32Array,
+      heapF32(backend, x),
+      heapF32(backend, dy),
+      heapF32(backend, out),
     );
     return out;
   }
   // Views after the allocation: growing wasm memory detaches older views.
-  const dx = heapView(backend, out) as Float32Array;
-  const xv = heapView(backend, x) as Float32Array;
-  const dyv = heapView(backend, dy) as Float32Array;
+  const dx = heapF32(backend, out);
+  const xv = heapF32(backend, x);
+  const dyv = heapF32(backend, dy);
   dx.fill(0);
   const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const { strideHeight: sH, strideWidth: sW, filterHeight: fH, filterWidth: fW } = info;

@@ -9,53 +9,79 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeNativeKernels } from '../native-kernels';
-import { allocTensor, attr, heapView, input, sizeOf, wasmBackend, type KernelArgs } from './_util';
+import { allocTensor, attr, heapF32, input, sizeOf, wasmBackend, type KernelArgs } from './_util';
 
-function reduce(args: KernelArgs, original: tf.KernelFunc, mean: boolean): tf.TensorInfo {
-  const x = input(args, 'x');
-  const rank = x.shape.length;
+/** x viewed as `[outer, rows, inner]`, `rows` spanning the reduced axes, and the output shape. */
+interface ReductionView {
+  outer: number;
+  rows: number;
+  inner: number;
+  /** The reduced axes include the last one (inner is 1). */
+  innermost: boolean;
+  outShape: number[];
+}
+
+/**
+ * The view of a reduction kernel's input, from its axis attribute (`axis` for Sum and Mean,
+ * `reductionIndices` for Max; null means every axis); undefined unless the reduced axes are
+ * contiguous.
+ */
+function reductionView(
+  args: KernelArgs,
+  x: tf.TensorInfo,
+  axisAttr: string,
+): ReductionView | undefined {
   const axes = [
     ...new Set(
-      // A null axis means every axis.
-      tf.util.parseAxisParam(attr<number | number[]>(args, 'axis'), x.shape as number[]),
+      tf.util.parseAxisParam(attr<number | number[]>(args, axisAttr), x.shape as number[]),
     ),
   ].sort((a, b) => a - b);
   const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+  if (axes.length === 0 || !contiguous) return undefined;
   const last = axes[axes.length - 1];
+  const keepDims = attr<boolean | undefined>(args, 'keepDims') === true;
+  return {
+    outer: sizeOf(x.shape.slice(0, axes[0])),
+    rows: sizeOf(x.shape.slice(axes[0], last + 1)),
+    inner: sizeOf(x.shape.slice(last + 1)),
+    innermost: last === x.shape.length - 1,
+    outShape: keepDims
+      ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !axes.includes(i)),
+  };
+}
+
+function reduce(args: KernelArgs, original: tf.KernelFunc, mean: boolean): tf.TensorInfo {
+  const x = input(args, 'x');
   const native = activeNativeKernels();
+  const view = x.dtype === 'float32' ? reductionView(args, x, 'axis') : undefined;
   // Native kernels also take the innermost axes (stock wasm sums those with a scalar loop).
   if (
-    x.dtype !== 'float32' ||
-    axes.length === 0 ||
-    !contiguous ||
-    (last === rank - 1 && native === undefined)
+    view === undefined ||
+    (view.innermost && native === undefined) ||
+    view.rows <= 1 ||
+    view.inner === 0 ||
+    view.outer === 0
   ) {
     return original(args) as tf.TensorInfo;
   }
-  const outer = sizeOf(x.shape.slice(0, axes[0]));
-  const rows = sizeOf(x.shape.slice(axes[0], last + 1));
-  const inner = sizeOf(x.shape.slice(last + 1));
-  if (rows <= 1 || inner === 0 || outer === 0) return original(args) as tf.TensorInfo;
-  const keepDims = attr<boolean | undefined>(args, 'keepDims') === true;
-  const outShape = keepDims
-    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-    : x.shape.filter((_, i) => !axes.includes(i));
+  const { outer, rows, inner, outShape } = view;
   const backend = wasmBackend(args);
   const out = allocTensor(backend, outShape, 'float32');
   if (native !== undefined) {
     native.reduceSum({
-      x: heapView(backend, x) as Float32Array,
+      x: heapF32(backend, x),
       outer,
       rows,
       inner,
       scale: mean ? 1 / rows : 1,
-      out: heapView(backend, out) as Float32Array,
+      out: heapF32(backend, out),
     });
     return out;
   }
   // Views after the allocation: growing wasm memory detaches older views.
-  const o = heapView(backend, out) as Float32Array;
-  const xv = heapView(backend, x) as Float32Array;
+  const o = heapF32(backend, out);
+  const xv = heapF32(backend, x);
   const acc = new Float64Array(inner);
   const scale = mean ? 1 / rows : 1;
   for (let p = 0; p < outer; p++) {
@@ -88,34 +114,21 @@ export function makeMeanKernel(original: tf.KernelFunc | undefined): tf.KernelFu
 function reduceMax(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
   const native = activeNativeKernels();
   const x = input(args, 'x');
-  if (native === undefined || x.dtype !== 'float32') return original(args) as tf.TensorInfo;
-  const axes = [
-    ...new Set(
-      tf.util.parseAxisParam(
-        attr<number | number[]>(args, 'reductionIndices'),
-        x.shape as number[],
-      ),
-    ),
-  ].sort((a, b) => a - b);
-  const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
-  if (axes.length === 0 || !contiguous) return original(args) as tf.TensorInfo;
-  const last = axes[axes.length - 1];
-  const outer = sizeOf(x.shape.slice(0, axes[0]));
-  const rows = sizeOf(x.shape.slice(axes[0], last + 1));
-  const inner = sizeOf(x.shape.slice(last + 1));
-  if (rows < 1 || outer * inner === 0) return original(args) as tf.TensorInfo;
-  const keepDims = attr<boolean | undefined>(args, 'keepDims') === true;
-  const outShape = keepDims
-    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-    : x.shape.filter((_, i) => !axes.includes(i));
+  const view =
+    native !== undefined && x.dtype === 'float32'
+      ? reductionView(args, x, 'reductionIndices')
+      : undefined;
+  if (native === undefined || view === undefined || view.rows < 1 || view.outer * view.inner === 0)
+    return original(args) as tf.TensorInfo;
+  const { outer, rows, inner, outShape } = view;
   const backend = wasmBackend(args);
   const out = allocTensor(backend, outShape, 'float32');
   native.reduceMax({
-    x: heapView(backend, x) as Float32Array,
+    x: heapF32(backend, x),
     outer,
     rows,
     inner,
-    out: heapView(backend, out) as Float32Array,
+    out: heapF32(backend, out),
   });
   return out;
 }
