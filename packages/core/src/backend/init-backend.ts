@@ -34,17 +34,19 @@ export interface InitBackendOptions {
    */
   quiet?: boolean;
   /**
-   * Threads for the wasm backend: its matrix products and convolutions (XNNPACK) run on this many
-   * cores. Default: the `SELFSUP_WASM_THREADS` environment variable, else
-   * {@link DEFAULT_WASM_THREADS}. Only the first wasm initialization in a process can set it; more
-   * than 1 uses tfjs's threaded build, which selfsup loads in Node itself (tfjs does not), and
-   * falls back to 1 thread if that fails (the reason says so).
+   * Compute threads on the wasm backend. Default: the `SELFSUP_WASM_THREADS` environment
+   * variable, else {@link DEFAULT_WASM_THREADS}. With `@selfsup/native` active, its pool gets
+   * them and the wasm module itself runs on one thread (its idle workers spin, which took the
+   * cores from native's pool); otherwise the wasm module's products and convolutions (XNNPACK)
+   * run on this many. Only the first wasm initialization in a process sets the wasm module's
+   * threads; more than 1 uses tfjs's threaded build, which selfsup loads in Node itself (tfjs
+   * does not), and falls back to 1 thread if that fails (the reason says so).
    */
   threads?: number;
   /**
    * Run matrix products and convolutions on `@selfsup/native` (compiled C++ with AVX-512 / AVX2,
    * on the wasm heap) when it is installed. Default: true, unless `SELFSUP_NATIVE=0`. Its pool
-   * uses the same number of threads as wasm.
+   * takes {@link InitBackendOptions.threads}.
    */
   native?: boolean;
 }
@@ -64,7 +66,10 @@ export interface BackendInfo {
   name: string;
   /** A sentence saying why this backend was chosen, and why each better candidate was not. */
   reason: string;
-  /** Number of threads the wasm backend computes with (wasm only). */
+  /**
+   * Number of threads the wasm backend computes with (wasm only): `@selfsup/native`'s pool when
+   * it is active, else the wasm module's.
+   */
   threads?: number;
 }
 
@@ -207,7 +212,11 @@ async function select(
 
   if (pref === 'auto' || pref === 'wasm') {
     const notes: string[] = [];
-    const failure = await tryWasm(threadsWanted, notes);
+    // With @selfsup/native doing the heavy kernels, wasm runs on one thread: its idle workers
+    // spin and took the cores from native's pool (a SimCLR ConvNet step: 610 ms with 2 wasm
+    // threads beside 2 native ones, 460 ms with 1).
+    const nativeActive = nativeKernelsStatus().active;
+    const failure = await tryWasm(nativeActive ? 1 : threadsWanted, notes);
     if (failure === undefined) {
       const kernels = registerWasmTrainingKernels();
       guardWasmMalloc(tf.backend());
@@ -228,7 +237,7 @@ async function select(
           `Using the wasm backend (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ` +
           `${kernels.length} selfsup training kernels registered${nativeNote}), ${why}.` +
           (notes.length > 0 ? ` Note: ${notes.join('; ')}.` : ''),
-        threads,
+        threads: native.active ? (native.threads ?? threads) : threads,
       });
     }
     if (pref === 'wasm') throw new Error(`initBackend('wasm'): ${failure}`);

@@ -43,6 +43,9 @@ describe('@selfsup/native behind the wasm kernels', () => {
       expect(info.reason).toMatch(
         /products and convolutions on @selfsup\/native \((avx512|avx2|generic), \d threads?\)/,
       );
+      // The wasm module itself stays on one thread; the compute threads are native's.
+      expect(info.reason).toMatch(/SIMD, 1 thread,/);
+      expect(info.threads).toBe(status.threads);
     },
   );
 

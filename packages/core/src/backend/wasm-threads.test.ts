@@ -16,7 +16,7 @@ describe('wasm with threads', () => {
   });
 
   it('starts the threaded build with 2 threads and computes what cpu does', async () => {
-    const info = await initBackend('wasm', { threads: 2 });
+    const info = await initBackend('wasm', { threads: 2, native: false });
     expect(info.name).toBe('wasm');
     expect(info.threads).toBe(2);
     expect(info.reason).toMatch(/SIMD, 2 threads/);
@@ -38,7 +38,7 @@ describe('wasm with threads', () => {
 
   it('keeps the first thread count and says so when asked for another', async () => {
     await tf.setBackend('cpu');
-    const info = await initBackend('wasm', { threads: 3 });
+    const info = await initBackend('wasm', { threads: 3, native: false });
     expect(info.threads).toBe(2);
     expect(info.reason).toMatch(
       /3 threads were asked for, but the wasm backend was already initialized in this process with 2/,
@@ -57,7 +57,7 @@ describe('wasm with threads', () => {
         `import os from 'node:os';
         const real = os.cpus();
         os.cpus = () => real.slice(0, ${listed});
-        const info = await initBackend('wasm', { threads: ${listed + 2} });
+        const info = await initBackend('wasm', { threads: ${listed + 2}, native: false });
         const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
         console.log(String(info.threads) + " " + String((await y.data())[0]) + " " + info.reason);`,
       );
@@ -74,7 +74,7 @@ describe('wasm with threads', () => {
   it('lets a process that used threads exit on its own', () => {
     // A pthread worker left referenced would keep Node alive after the script ends.
     const r = runScript(
-      `const info = await initBackend('wasm', { threads: 2 });
+      `const info = await initBackend('wasm', { threads: 2, native: false });
       const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
       console.log(String(info.threads) + " " + String((await y.data())[0]));`,
     );
