@@ -11,6 +11,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -117,8 +118,11 @@ void gemm_parallel(ThreadPool& pool, bool trans_a, bool trans_b, int64_t m, int6
     gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
+  // Several parts per thread (the pool hands them out as threads free up), so that a thread
+  // getting less of the CPU (another process, V8's garbage collector) does not hold up the rest.
+  const int parts_wanted = threads * 4;
   if (m >= n) {
-    const int64_t step = ceil_div(ceil_div(m, threads), kSplitQuantum) * kSplitQuantum;
+    const int64_t step = ceil_div(ceil_div(m, parts_wanted), kSplitQuantum) * kSplitQuantum;
     const int parts = static_cast<int>(ceil_div(m, step));
     pool.parallel_for(parts, [&](int t) {
       const int64_t i0 = t * step;
@@ -127,7 +131,7 @@ void gemm_parallel(ThreadPool& pool, bool trans_a, bool trans_b, int64_t m, int6
            c + i0 * ldc, ldc, accumulate);
     });
   } else {
-    const int64_t step = ceil_div(ceil_div(n, threads), kSplitQuantum) * kSplitQuantum;
+    const int64_t step = ceil_div(ceil_div(n, parts_wanted), kSplitQuantum) * kSplitQuantum;
     const int parts = static_cast<int>(ceil_div(n, step));
     pool.parallel_for(parts, [&](int t) {
       const int64_t j0 = t * step;
@@ -203,26 +207,27 @@ void conv2d_backprop_filter_im2col(ThreadPool& pool, const ConvGeometry& g, cons
     gemm_parallel(pool, true, false, k, g.out_c, rows, x, k, dy, g.out_c, dfilter, g.out_c, false);
     return;
   }
-  // Each task sums its rows' products into its own partial gradient; the partials are added.
-  const int threads = pool.size();
-  const int64_t per_task = ceil_div(rows, threads);
-  const int tasks = static_cast<int>(ceil_div(rows, per_task));
-  const int64_t step = std::max<int64_t>(1, kChunkFloats / std::max<int64_t>(1, k));
+  // Each thread sums the chunks it takes (one at a time, so that a thread getting less of the
+  // CPU takes fewer) into its own partial gradient; the partials are added.
+  const int64_t step = std::max<int64_t>(
+      1, std::min(kChunkFloats / std::max<int64_t>(1, k), ceil_div(rows, pool.size() * 4)));
+  const int64_t chunks = ceil_div(rows, step);
+  const int tasks = static_cast<int>(std::min<int64_t>(pool.size(), chunks));
   const int64_t size = k * g.out_c;
   std::vector<float> partials(static_cast<size_t>(std::max(0, tasks - 1)) * size);
+  std::atomic<int64_t> next_chunk{0};
   pool.parallel_for(tasks, [&](int t) {
     thread_local Scratch scratch;
     float* out = t == 0 ? dfilter : partials.data() + (t - 1) * size;
-    const int64_t first = t * per_task;
-    const int64_t end = std::min(rows, first + per_task);
-    bool accumulate = false;
-    for (int64_t r0 = first; r0 < end; r0 += step) {
-      const int64_t n = std::min(step, end - r0);
+    std::memset(out, 0, sizeof(float) * size);
+    const bool accumulate = true;
+    for (int64_t chunk = next_chunk++; chunk < chunks; chunk = next_chunk++) {
+      const int64_t r0 = chunk * step;
+      const int64_t n = std::min(step, rows - r0);
       float* cols = scratch.get(static_cast<size_t>(n * k));
       im2col(g, x, r0, n, cols);
       gemm(true, false, k, g.out_c, n, cols, k, dy + r0 * g.out_c, g.out_c, out, g.out_c,
            accumulate);
-      accumulate = true;
     }
   });
   for (int t = 1; t < tasks; t++) {
@@ -651,18 +656,21 @@ void direct_backprop_filter(ThreadPool& pool, const ConvGeometry& g, const float
   const int64_t size = taps * C * K;
   constexpr int64_t kChunk = 256;
   const std::vector<float> zeros(static_cast<size_t>(C), 0.f);
-  const int tasks = static_cast<int>(std::min<int64_t>(pool.size(), ceil_div(pixels, kChunk)));
-  const int64_t per_task = ceil_div(ceil_div(pixels, tasks), kChunk) * kChunk;
+  // One partial gradient per thread, but chunks handed out one at a time: a thread that gets
+  // less of the CPU (another process, V8's garbage collector) takes fewer chunks.
+  const int64_t chunks = ceil_div(pixels, kChunk);
+  const int tasks = static_cast<int>(std::min<int64_t>(pool.size(), chunks));
   std::vector<float> partials(static_cast<size_t>(std::max(0, tasks - 1)) * size);
+  std::atomic<int64_t> next_chunk{0};
   pool.parallel_for(tasks, [&](int task) {
     float* out = task == 0 ? dfilter : partials.data() + (task - 1) * size;
     std::memset(out, 0, sizeof(float) * size);
     std::vector<float> dyp(static_cast<size_t>(panels * kChunk * NR), 0.f);
     std::vector<const float*> xp(kChunk);
     std::vector<int64_t> base(kChunk), at_h(kChunk), at_w(kChunk);
-    const int64_t end = std::min(pixels, (task + 1) * per_task);
-    for (int64_t p0 = task * per_task; p0 < end; p0 += kChunk) {
-      const int64_t n_pix = std::min(kChunk, end - p0);
+    for (int64_t chunk = next_chunk++; chunk < chunks; chunk = next_chunk++) {
+      const int64_t p0 = chunk * kChunk;
+      const int64_t n_pix = std::min(kChunk, pixels - p0);
       for (int64_t r = 0; r < n_pix; r++) {
         const int64_t p = p0 + r;
         const int64_t n = p / per_image;
