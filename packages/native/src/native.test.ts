@@ -402,9 +402,14 @@ describe.skipIf(skip)('@selfsup/native', () => {
     }
   });
 
-  it("maxPoolGrad sends each window's gradient to its first max, like tfjs's cpu kernel", () => {
-    // 3x3 windows, stride 2, padding 1: overlapping windows, padded edges, and ties (zeros).
-    const g = geometry(2, [7, 6, 3], [3, 3, 3], [2, 2], [1, 1], [1, 1, 1, 1]);
+  it.each([
+    // Overlapping windows, padded edges.
+    ['3x3 stride 2 padding 1', geometry(2, [7, 6, 3], [3, 3, 3], [2, 2], [1, 1], [1, 1, 1, 1])],
+    // Windows tiling the input (the vectorized path), with rows and columns no window reaches.
+    ['2x2 stride 2, odd sizes', geometry(3, [7, 5, 19], [2, 2, 19], [2, 2], [1, 1], [0, 0, 0, 0])],
+    ['3x1 stride 3x1', geometry(2, [9, 4, 5], [3, 1, 5], [3, 1], [1, 1], [0, 0, 0, 0])],
+  ])("maxPoolGrad sends each window's gradient to its first max, like tfjs's cpu kernel: %s", (_, g) => {
+    // Half the inputs are ties at zero: the first position of the max must win.
     const x = random(g.batch * g.inH * g.inW * g.inC, 41).map((v) => (v < 0 ? 0 : v));
     const dy = random(g.batch * g.outH * g.outW * g.outC, 42);
     const want = new Float64Array(x.length);
