@@ -369,7 +369,7 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
   }
 }
 
-// binary(name, a, aMode, b, bMode, outer, inner, out): name 'add' | 'sub' | 'mul'; modes 0 full
+// binary(name, a, aMode, b, bMode, outer, inner, out): name 'add' | 'sub' | 'mul' | 'reluGrad'; modes 0 full
 // [outer, inner], 1 row [inner], 2 column [outer], 3 scalar.
 napi_value Binary(napi_env env, napi_callback_info info) {
   try {
@@ -383,8 +383,10 @@ napi_value Binary(napi_env env, napi_callback_info info) {
       op = selfsup::BinaryOp::kSub;
     else if (name == "mul")
       op = selfsup::BinaryOp::kMul;
+    else if (name == "reluGrad")
+      op = selfsup::BinaryOp::kReluGrad;
     else
-      throw ArgError{"unknown operation '" + name + "' (expected add, sub or mul)"};
+      throw ArgError{"unknown operation '" + name + "' (expected add, sub, mul or reluGrad)"};
     const int64_t outer = get_int(env, argv[5], "outer");
     const int64_t inner = get_int(env, argv[6], "inner");
     auto mode_of = [&](napi_value v, const char* what) {

@@ -158,6 +158,7 @@ template <BinaryOp op>
 inline float apply(float x, float y) {
   if (op == BinaryOp::kAdd) return x + y;
   if (op == BinaryOp::kSub) return x - y;
+  if (op == BinaryOp::kReluGrad) return y > 0.f ? x : (y == y ? 0.f : y);
   return x * y;
 }
 
@@ -207,6 +208,9 @@ void binary(ThreadPool& pool, BinaryOp op, const float* a, Broadcast a_mode, con
       break;
     case BinaryOp::kMul:
       binary_typed<BinaryOp::kMul>(pool, a, a_mode, b, b_mode, outer, inner, out);
+      break;
+    case BinaryOp::kReluGrad:
+      binary_typed<BinaryOp::kReluGrad>(pool, a, a_mode, b, b_mode, outer, inner, out);
       break;
   }
 }

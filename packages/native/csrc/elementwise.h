@@ -12,7 +12,8 @@ enum class UnaryOp { kExp, kErf };
 // y[i] = op(x[i]) for i < n, split over the pool; x and y may be the same array.
 void unary(ThreadPool& pool, UnaryOp op, const float* x, float* y, int64_t n);
 
-enum class BinaryOp { kAdd, kSub, kMul };
+// kReluGrad: a where b > 0, else 0 (NaN where b is NaN): the gradient dy of relu(x), a = dy, b = x.
+enum class BinaryOp { kAdd, kSub, kMul, kReluGrad };
 
 // How an operand of a binary op maps onto the output viewed as [outer, inner]: its own shape is
 // [outer, inner] (kFull), [inner] (kRow, repeated over outer), [outer] (kColumn, repeated over

@@ -93,10 +93,11 @@ export interface NativeKernels {
   /**
    * `out = a op b` element-wise over out viewed as `[outer, inner]`, each operand stored as
    * `[outer, inner]` ('full'), `[inner]` ('row', repeated over outer), `[outer]` ('column',
-   * repeated over inner) or one value ('scalar').
+   * repeated over inner) or one value ('scalar'). `reluGrad` is the gradient of relu: `a` (dy)
+   * where `b` (x) is positive, else 0 (NaN where `b` is NaN, as `dy * step(x)` in tfjs).
    */
   binary(o: {
-    op: 'add' | 'sub' | 'mul';
+    op: 'add' | 'sub' | 'mul' | 'reluGrad';
     a: Float32Array;
     aBroadcast: Broadcast;
     b: Float32Array;

@@ -510,17 +510,21 @@ describe.skipIf(skip)('@selfsup/native', () => {
     ).toThrow(/reduceSum: x needs 12 elements/);
   });
 
-  it('binary add, sub and mul equal JS loops for every broadcast of either operand', () => {
+  it('binary add, sub, mul and reluGrad equal JS loops for every broadcast of either operand', () => {
     const [outer, inner] = [300, 130]; // large enough for both threads
     const sizes = { full: outer * inner, row: inner, column: outer, scalar: 1 };
     const at = (mode: keyof typeof sizes, o: number, i: number) =>
       mode === 'full' ? o * inner + i : mode === 'row' ? i : mode === 'column' ? o : 0;
     const modes = Object.keys(sizes) as (keyof typeof sizes)[];
-    for (const op of ['add', 'sub', 'mul'] as const)
+    const reluGrad = (dy: number, x: number) => (x > 0 ? dy : Number.isNaN(x) ? NaN : 0);
+    for (const op of ['add', 'sub', 'mul', 'reluGrad'] as const)
       for (const aBroadcast of modes)
         for (const bBroadcast of modes) {
           const a = random(sizes[aBroadcast], 51);
           const b = random(sizes[bBroadcast], 52);
+          b[0] = op === 'reluGrad' ? NaN : b[0];
+          // relu's gradient at 0 is 0, as tfjs's step(0) (indices the checks below visit).
+          if (b.length > 7) [b[3], b[7]] = [0, 0];
           const out = new Float32Array(outer * inner);
           native.setThreads(2);
           native.binary({ op, a, aBroadcast, b, bBroadcast, outer, inner, out });
@@ -528,7 +532,9 @@ describe.skipIf(skip)('@selfsup/native', () => {
             for (let i = 0; i < inner; i += 3) {
               const x = a[at(aBroadcast, o, i)];
               const y = b[at(bBroadcast, o, i)];
-              const want = Math.fround(op === 'add' ? x + y : op === 'sub' ? x - y : x * y);
+              const want = Math.fround(
+                op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : reluGrad(x, y),
+              );
               expect(out[o * inner + i]).toBe(want);
             }
         }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadWasmModule, nodeRequire, wasmDistDir } from './_node';
+import { registerReluGradient } from '../ops/relu-gradient';
 import { registerTileGradient } from '../ops/tile-gradient';
 import { guardWasmMalloc } from './wasm-memory-guard';
 import { disableWasmThreads, prepareWasmThreads, unrefWasmWorkers } from './wasm-threads';
@@ -184,6 +185,7 @@ async function select(
   threadsWanted: number,
 ): Promise<BackendInfo> {
   registerTileGradient();
+  registerReluGradient();
   const failures: string[] = [];
   const done = (info: BackendInfo): BackendInfo => {
     if (quiet) tf.env().set('PROD', true);

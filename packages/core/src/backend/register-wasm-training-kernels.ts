@@ -30,8 +30,10 @@ import {
   nativeConv2DBackpropFilter,
   nativeConv2DBackpropInput,
   nativeUnary,
+  reluGradViaOps,
 } from './kernels/native';
 import { activeNativeKernels, type NativeKernelsLike } from './native-kernels';
+import { RELU_GRAD_KERNEL } from '../ops/relu-gradient';
 
 /** A kernel selfsup registers on wasm; `original` is the stock kernel it replaces, if any. */
 interface TrainingKernel {
@@ -75,6 +77,8 @@ const KERNELS: TrainingKernel[] = [
   { kernelName: 'Sub', make: nativeFirst(nativeBinary('sub')) },
   { kernelName: 'Multiply', make: nativeFirst(nativeBinary('mul')) },
   { kernelName: 'Erf', make: nativeFirst(nativeUnary('erf')) },
+  // selfsup's own: the gradient of Relu in one pass (see registerReluGradient).
+  { kernelName: RELU_GRAD_KERNEL, make: nativeFirst(nativeBinary('reluGrad'), reluGradViaOps) },
   // Also wrong results on stock wasm with a transposed operand (see fusedMatMulViaOps).
   { kernelName: '_FusedMatMul', make: nativeFirst(nativeFusedMatMul, fusedMatMulViaOps) },
   // Missing on stock wasm.

@@ -326,7 +326,7 @@ export const NATIVE_BINARY_MIN_SIZE = 1 << 14;
 
 /** `Add`, `Sub` or `Multiply` of float32 tensors on the native pool. */
 export function nativeBinary(
-  op: 'add' | 'sub' | 'mul',
+  op: 'add' | 'sub' | 'mul' | 'reluGrad',
 ): (native: NativeKernelsLike, args: KernelArgs) => tf.TensorInfo | undefined {
   return (native, args) => {
     const a = input(args, 'a');
@@ -351,4 +351,15 @@ export function nativeBinary(
     });
     return out;
   };
+}
+
+/**
+ * The relu gradient (inputs `a` = dy, `b` = x) without native kernels, or for what they leave
+ * (small tensors): `dy * step(x)`, one pass fewer than tfjs's `dy * cast(step(x))`.
+ */
+export function reluGradViaOps(args: KernelArgs): tf.TensorInfo {
+  const backend = args.backend as tf.KernelBackend;
+  return tf.tidy(() =>
+    tf.mul(asTensor(input(args, 'a'), backend), tf.step(asTensor(input(args, 'b'), backend))),
+  );
 }
