@@ -326,7 +326,7 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   }
 }
 
-// unary(name, x, y): y = name(x) element-wise, name 'exp' or 'erf'; y may be x.
+// unary(name, x, y): y = name(x) element-wise, name 'exp', 'erf' or 'relu'; y may be x.
 napi_value Unary(napi_env env, napi_callback_info info) {
   try {
     napi_value argv[3];
@@ -337,8 +337,10 @@ napi_value Unary(napi_env env, napi_callback_info info) {
       op = selfsup::UnaryOp::kExp;
     else if (name == "erf")
       op = selfsup::UnaryOp::kErf;
+    else if (name == "relu")
+      op = selfsup::UnaryOp::kRelu;
     else
-      throw ArgError{"unknown function '" + name + "' (expected 'exp' or 'erf')"};
+      throw ArgError{"unknown function '" + name + "' (expected 'exp', 'erf' or 'relu')"};
     const F32 x = get_f32(env, argv[1], "x");
     const F32 y = get_f32(env, argv[2], "y");
     if (y.length < x.length) throw ArgError{"y is shorter than x"};

@@ -253,6 +253,9 @@ struct DirectIsa {
   int nr;
   TapKernel tap;
   PixelKernel pixel;
+  // A pixel kernel of 8 rows, for channel counts that are multiples of 8 but not of mr (32, 64:
+  // no overlapping last block); null where mr already is 8 or less.
+  PixelKernel pixel8 = nullptr;
 };
 
 template <int MR, int NR>
@@ -384,18 +387,18 @@ __attribute__((target("avx512f"))) void tap_kernel_avx512(int taps, const float*
   }
 }
 
+template <int MR>
 __attribute__((target("avx512f"))) void pixel_kernel_avx512(int64_t pixels,
                                                             const float* const* x, int64_t c0,
                                                             const float* dyp, float* out,
                                                             int64_t ldc, int skip, int nr) {
-  constexpr int MR = 12;
   __m512 acc[MR][2];
 #pragma GCC unroll 12
   for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   for (int64_t r = 0; r < pixels; r++, dyp += 32) {
     const float* xp = x[r] + c0;
-    // Opaque to the optimizer, so that the 12 loads below use one register plus displacements
-    // (otherwise GCC keeps 12 offsets in registers and spills).
+    // Opaque to the optimizer, so that the MR loads below use one register plus displacements
+    // (otherwise GCC keeps MR offsets in registers and spills).
     __asm__("" : "+r"(xp));
     const __m512 b0 = _mm512_loadu_ps(dyp);
     const __m512 b1 = _mm512_loadu_ps(dyp + 16);
@@ -424,7 +427,8 @@ const DirectIsa& direct_isa() {
     const char* name = gemm_isa();
 #if SELFSUP_CONV_X86
     if (std::strcmp(name, "avx512") == 0)
-      return DirectIsa{12, 32, tap_kernel_avx512, pixel_kernel_avx512};
+      return DirectIsa{12, 32, tap_kernel_avx512, pixel_kernel_avx512<12>,
+                       pixel_kernel_avx512<8>};
     if (std::strcmp(name, "avx2") == 0) return DirectIsa{6, 16, tap_kernel_avx2, pixel_kernel_avx2};
 #endif
     (void)name;
@@ -647,9 +651,11 @@ void direct_backprop_input(ThreadPool& pool, const ConvGeometry& g, const float*
 void direct_backprop_filter(ThreadPool& pool, const ConvGeometry& g, const float* x,
                             const float* dy, float* dfilter) {
   const DirectIsa& isa = direct_isa();
-  const int MR = isa.mr, NR = isa.nr;
-  const int64_t taps = g.k_h * g.k_w;
   const int64_t C = g.in_c, K = g.out_c;
+  const bool by8 = isa.pixel8 != nullptr && C % isa.mr != 0 && C % 8 == 0;
+  const PixelKernel kernel = by8 ? isa.pixel8 : isa.pixel;
+  const int MR = by8 ? 8 : isa.mr, NR = isa.nr;
+  const int64_t taps = g.k_h * g.k_w;
   const int64_t panels = ceil_div(K, NR);
   const int64_t per_image = g.out_h * g.out_w;
   const int64_t pixels = g.batch * per_image;
@@ -700,7 +706,7 @@ void direct_backprop_filter(ThreadPool& pool, const ConvGeometry& g, const float
             const int skip = static_cast<int>(cb * MR - c0);
             for (int64_t j = 0; j < panels; j++) {
               const int nr = static_cast<int>(std::min<int64_t>(NR, K - j * NR));
-              isa.pixel(n_pix, xp.data(), c0, dyp.data() + j * kChunk * NR,
+              kernel(n_pix, xp.data(), c0, dyp.data() + j * kChunk * NR,
                         out + (t * C + c0) * K + j * NR, K, skip, nr);
             }
           }

@@ -74,6 +74,9 @@ void unary(ThreadPool& pool, UnaryOp op, const float* x, float* y, int64_t n) {
       case UnaryOp::kErf:
         for (int64_t i = first; i < end; i++) y[i] = fast_erf(x[i]);
         break;
+      case UnaryOp::kRelu:
+        for (int64_t i = first; i < end; i++) y[i] = x[i] < 0.f ? 0.f : x[i];
+        break;
     }
   });
 }

@@ -7,7 +7,8 @@
 
 namespace selfsup {
 
-enum class UnaryOp { kExp, kErf };
+// kRelu: x < 0 ? 0 : x (NaN stays NaN, as tfjs's cpu kernel).
+enum class UnaryOp { kExp, kErf, kRelu };
 
 // y[i] = op(x[i]) for i < n, split over the pool; x and y may be the same array.
 void unary(ThreadPool& pool, UnaryOp op, const float* x, float* y, int64_t n);

@@ -133,9 +133,10 @@ export interface NativeKernels {
   /**
    * `y = fn(x)` element-wise (y may be x), vectorized and split over the pool: `exp` (Cephes'
    * polynomial; +inf above the float range, 0 below its denormals), `erf` (a series near 0,
-   * Abramowitz & Stegun 7.1.26 elsewhere; absolute error below 2e-7).
+   * Abramowitz & Stegun 7.1.26 elsewhere; absolute error below 2e-7), `relu` (`x < 0 ? 0 : x`,
+   * NaN stays NaN).
    */
-  unary(fn: 'exp' | 'erf', x: Float32Array, y: Float32Array): void;
+  unary(fn: 'exp' | 'erf' | 'relu', x: Float32Array, y: Float32Array): void;
   /**
    * dx of a max pool over x `[batch, inH, inW, C]` with the window given as a geometry (`kH`,
    * `kW`, strides, dilations, padding; `outC` = `inC`): each window's dy goes to the first position

@@ -468,6 +468,11 @@ describe.skipIf(skip)('@selfsup/native', () => {
     }
     const tiny = new Float32Array([1e-6, -2e-5]);
     native.unary('erf', tiny, tiny);
+    const r = random(100000, 9);
+    r[3] = NaN;
+    const relu = new Float32Array(r.length);
+    native.unary('relu', r, relu);
+    expect(Array.from(relu)).toEqual(Array.from(r, (v) => (v < 0 ? 0 : v)));
     expect(Math.abs(tiny[0] / (1e-6 * (2 / Math.sqrt(Math.PI))) - 1)).toBeLessThan(1e-6);
     expect(Math.abs(tiny[1] / (-2e-5 * (2 / Math.sqrt(Math.PI))) - 1)).toBeLessThan(1e-6);
     expect(() => native.unary('tanh' as 'exp', x, x)).toThrow(/unknown function 'tanh'/);

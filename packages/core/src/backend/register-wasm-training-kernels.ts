@@ -30,6 +30,7 @@ import {
   nativeConv2DBackpropFilter,
   nativeConv2DBackpropInput,
   nativeUnary,
+  NATIVE_BINARY_MIN_SIZE,
   reluGradViaOps,
 } from './kernels/native';
 import { activeNativeKernels, type NativeKernelsLike } from './native-kernels';
@@ -77,6 +78,8 @@ const KERNELS: TrainingKernel[] = [
   { kernelName: 'Sub', make: nativeFirst(nativeBinary('sub')) },
   { kernelName: 'Multiply', make: nativeFirst(nativeBinary('mul')) },
   { kernelName: 'Erf', make: nativeFirst(nativeUnary('erf')) },
+  // Stock Relu is vectorized but single-threaded: native only where the split pays.
+  { kernelName: 'Relu', make: nativeFirst(nativeUnary('relu', NATIVE_BINARY_MIN_SIZE)) },
   // selfsup's own: the gradient of Relu in one pass (see registerReluGradient).
   { kernelName: RELU_GRAD_KERNEL, make: nativeFirst(nativeBinary('reluGrad'), reluGradViaOps) },
   // Also wrong results on stock wasm with a transposed operand (see fusedMatMulViaOps).

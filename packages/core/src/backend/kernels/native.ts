@@ -260,11 +260,12 @@ export const NATIVE_UNARY_MIN_SIZE = 4096;
  * element; native: ~1.5 and ~3 on 2 threads, vectorized).
  */
 export function nativeUnary(
-  fn: 'exp' | 'erf',
+  fn: 'exp' | 'erf' | 'relu',
+  minSize = NATIVE_UNARY_MIN_SIZE,
 ): (native: NativeKernelsLike, args: KernelArgs) => tf.TensorInfo | undefined {
   return (native, args) => {
     const x = input(args, 'x');
-    if (x.dtype !== 'float32' || sizeOf(x.shape) < NATIVE_UNARY_MIN_SIZE) return undefined;
+    if (x.dtype !== 'float32' || sizeOf(x.shape) < minSize) return undefined;
     const backend = wasmBackend(args);
     const y = backend.makeOutput(x.shape, 'float32');
     native.unary(fn, heapF32(backend, x), heapF32(backend, y));
