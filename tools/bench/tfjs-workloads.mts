@@ -11,6 +11,7 @@ import {
   AdamW,
   SGD,
   bertMasking,
+  gelu,
   maskedCrossEntropy,
   maskedReconstructionLoss,
   ntXentLoss,
@@ -135,9 +136,8 @@ function linear(x: tf.Tensor, [kernel, bias]: Vars): tf.Tensor {
   return tf.reshape(bias === undefined ? y : tf.add(y, bias), [...x.shape.slice(0, -1), outDim]);
 }
 
-/** Exact (erf) GELU, as PyTorch's nn.GELU() and the library's ViT blocks. */
-const gelu = (x: tf.Tensor): tf.Tensor =>
-  tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+/** Exact (erf) GELU, as PyTorch's nn.GELU() and the library's ViT blocks (core's fused op). */
+const geluExact = (x: tf.Tensor): tf.Tensor => gelu(x, { approximate: 'none' });
 
 /**
  * rows[b, k] = x[b, index[b * K + k]] for x [B, L, D]: one gather on the flattened batch. (A
@@ -435,7 +435,7 @@ async function bert(spec: WorkloadSpec, batch: number, rng: Rng): Promise<BuiltW
         let x = embNorm.apply(emb) as tf.Tensor;
         for (const block of blocks) x = block.apply(x, { training: true }) as tf.Tensor;
         x = finalNorm.apply(x) as tf.Tensor;
-        const h = headNorm.apply(gelu(linear(x, transform))) as tf.Tensor;
+        const h = headNorm.apply(geluExact(linear(x, transform))) as tf.Tensor;
         // Decoder tied to the word embeddings, on every position (as BertForMaskedLM).
         const logits = tf.add(
           tf.matMul(tf.reshape(h, [batch * seq, dim]), wordEmb, false, true),
@@ -548,7 +548,7 @@ async function wav2vec2(spec: WorkloadSpec, batch: number, rng: Rng): Promise<Bu
         let x: tf.Tensor = wave;
         convs.forEach((filter, i) => {
           x = tf.conv1d(x as tf.Tensor3D, filter as tf.Tensor3D, strides[i], 'valid');
-          x = gelu(convNorms[i].apply(x) as tf.Tensor);
+          x = geluExact(convNorms[i].apply(x) as tf.Tensor);
         });
         const features = featNorm.apply(x) as tf.Tensor; // [B, T, D]
         let h: tf.Tensor = tf.add(

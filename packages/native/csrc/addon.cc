@@ -308,6 +308,91 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   }
 }
 
+// rows * channels for a row-wise normalization (each row needs a channel), refused where the
+// product would not fit (it would wrap and pass the bounds checks).
+int64_t matrix_size(int64_t rows, int64_t channels) {
+  if (channels < 1) throw ArgError{"channels must be at least 1"};
+  if (rows > (int64_t(1) << 53) / channels)
+    throw ArgError{"rows * channels is too large"};
+  return rows * channels;
+}
+
+// layerNormForward(x, gamma, beta, epsilon, y, mean, invStd, rows, channels)
+napi_value LayerNormForward(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[9];
+    get_args(env, info, argv, 9);
+    const int64_t rows = get_int(env, argv[7], "rows");
+    const int64_t channels = get_int(env, argv[8], "channels");
+    double epsilon = 0;
+    if (napi_get_value_double(env, argv[3], &epsilon) != napi_ok || !(epsilon > 0) ||
+        !std::isfinite(epsilon))
+      throw ArgError{"epsilon must be a positive number"};
+    const int64_t size = matrix_size(rows, channels);
+    selfsup::layer_norm_forward(
+        pool(), whole(get_f32(env, argv[0], "x"), size, "x"), rows, channels,
+        whole(get_f32(env, argv[1], "gamma"), channels, "gamma"),
+        whole(get_f32(env, argv[2], "beta"), channels, "beta"), static_cast<float>(epsilon),
+        whole(get_f32(env, argv[4], "y"), size, "y"),
+        whole(get_f32(env, argv[5], "mean"), rows, "mean"),
+        whole(get_f32(env, argv[6], "invStd"), rows, "invStd"));
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throw_error(env, "layerNormForward: " + e.message);
+  }
+}
+
+// layerNormBackward(dy, x, mean, invStd, gamma, dx, dgamma, dbeta, rows, channels)
+napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[10];
+    get_args(env, info, argv, 10);
+    const int64_t rows = get_int(env, argv[8], "rows");
+    const int64_t channels = get_int(env, argv[9], "channels");
+    const int64_t size = matrix_size(rows, channels);
+    selfsup::layer_norm_backward(
+        pool(), whole(get_f32(env, argv[0], "dy"), size, "dy"),
+        whole(get_f32(env, argv[1], "x"), size, "x"), rows, channels,
+        whole(get_f32(env, argv[2], "mean"), rows, "mean"),
+        whole(get_f32(env, argv[3], "invStd"), rows, "invStd"),
+        whole(get_f32(env, argv[4], "gamma"), channels, "gamma"),
+        whole(get_f32(env, argv[5], "dx"), size, "dx"),
+        whole(get_f32(env, argv[6], "dgamma"), channels, "dgamma"),
+        whole(get_f32(env, argv[7], "dbeta"), channels, "dbeta"));
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throw_error(env, "layerNormBackward: " + e.message);
+  }
+}
+
+// geluForward(x, y): y = gelu(x) over x's whole length; y may be x.
+napi_value GeluForward(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[2];
+    get_args(env, info, argv, 2);
+    const F32 x = get_f32(env, argv[0], "x");
+    selfsup::gelu_forward(pool(), x.data, whole(get_f32(env, argv[1], "y"), x.length, "y"),
+                          x.length);
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throw_error(env, "geluForward: " + e.message);
+  }
+}
+
+// geluBackward(x, dy, dx): dx = dy * gelu'(x) over x's whole length; dx may be x or dy.
+napi_value GeluBackward(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[3];
+    get_args(env, info, argv, 3);
+    const F32 x = get_f32(env, argv[0], "x");
+    selfsup::gelu_backward(pool(), x.data, whole(get_f32(env, argv[1], "dy"), x.length, "dy"),
+                           whole(get_f32(env, argv[2], "dx"), x.length, "dx"), x.length);
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throw_error(env, "geluBackward: " + e.message);
+  }
+}
+
 // maxPoolGrad(x, dy, dx, geometry), geometry as for the convolutions with outC = inC.
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   try {
@@ -453,6 +538,12 @@ napi_value Init(napi_env env, napi_value exports) {
        nullptr},
       {"batchNormBackward", nullptr, BatchNormBackward, nullptr, nullptr, nullptr,
        napi_enumerable, nullptr},
+      {"layerNormForward", nullptr, LayerNormForward, nullptr, nullptr, nullptr, napi_enumerable,
+       nullptr},
+      {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr,
+       napi_enumerable, nullptr},
+      {"geluForward", nullptr, GeluForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -6,6 +6,22 @@
 #include <cstring>
 #include <vector>
 
+#include "gemm.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define SELFSUP_ELEMENTWISE_X86 1
+#else
+#define SELFSUP_ELEMENTWISE_X86 0
+#endif
+
+// Forced inlining, so that the helpers below are compiled into each ISA-specific loop (a call to
+// the portable out-of-line copy would keep the loop scalar).
+#if defined(__GNUC__) || defined(__clang__)
+#define SELFSUP_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define SELFSUP_ALWAYS_INLINE inline
+#endif
+
 namespace selfsup {
 namespace {
 
@@ -15,7 +31,7 @@ namespace {
 // Vectorizes only with -fno-trapping-math (binding.gyp): otherwise GCC keeps the float
 // comparisons below as branches. 2^n is applied as two factors, so that results near overflow
 // and denormal results come out right; beyond the float range: +inf and 0. NaN stays NaN.
-inline float fast_exp(float in) {
+SELFSUP_ALWAYS_INLINE float fast_exp(float in) {
   float x = in > 88.72283935546875f ? 88.72283935546875f : in;
   x = x < -103.972076f ? -103.972076f : x;
   const float n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
@@ -42,7 +58,9 @@ inline float fast_exp(float in) {
 // erf in float precision, branch-free so that it vectorizes: a Maclaurin series near 0, where an
 // absolute error would be a large relative one, and Abramowitz & Stegun 7.1.26 elsewhere
 // (absolute error below 1.5e-7; tfjs's cpu backend uses the same formula).
-inline float fast_erf(float x) {
+// exp_neg_z must be fast_exp(-x * x): GELU's gradient needs that exponential as well, and passes
+// it in rather than computing it twice.
+SELFSUP_ALWAYS_INLINE float erf_given_exp(float x, float exp_neg_z) {
   const float a = std::fabs(x);
   const float z = x * x;
   // 2/sqrt(pi) * (x - x^3/3 + x^5/10 - x^7/42 + x^9/216 - x^11/1320); error < 1e-9 below 0.5.
@@ -53,9 +71,23 @@ inline float fast_erf(float x) {
   const float poly =
       t * (0.254829592f +
            t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
-  const float tail = 1.f - poly * fast_exp(-z);
+  const float tail = 1.f - poly * exp_neg_z;
   const float r = a < 0.5f ? series : tail;
   return x < 0.f ? -r : r;
+}
+
+SELFSUP_ALWAYS_INLINE float fast_erf(float x) { return erf_given_exp(x, fast_exp(-(x * x))); }
+
+// body(first, end) over [0, n) split over the pool: one task below ~32k elements (waking the
+// pool costs more), else one contiguous part per thread.
+template <typename F>
+void split_elements(ThreadPool& pool, int64_t n, F&& body) {
+  const int tasks = n < (int64_t(1) << 15) ? 1 : pool.size();
+  const int64_t per = (n + tasks - 1) / tasks;
+  pool.parallel_for(tasks, [&](int t) {
+    const int64_t first = std::min(n, t * per);
+    body(first, std::min(n, first + per));
+  });
 }
 
 }  // namespace
@@ -79,6 +111,92 @@ void unary(ThreadPool& pool, UnaryOp op, const float* x, float* y, int64_t n) {
         break;
     }
   });
+}
+
+namespace {
+
+SELFSUP_ALWAYS_INLINE void gelu_forward_loop(const float* x, float* y, int64_t first, int64_t end) {
+  for (int64_t i = first; i < end; i++) {
+    const float v = x[i];
+    y[i] = 0.5f * v * (1.f + fast_erf(v * 0.70710678118654752f));
+  }
+}
+
+SELFSUP_ALWAYS_INLINE void gelu_backward_loop(const float* x, const float* dy, float* dx,
+                                              int64_t first, int64_t end) {
+  for (int64_t i = first; i < end; i++) {
+    const float v = x[i];
+    const float u = v * 0.70710678118654752f;
+    const float e = fast_exp(-(u * u));  // exp(-x^2 / 2), shared by erf and the density
+    const float cdf = 0.5f * (1.f + erf_given_exp(u, e));
+    dx[i] = dy[i] * (cdf + v * e * 0.39894228040143268f);  // 1 / sqrt(2 pi)
+  }
+}
+
+// The GELU loops compiled for each ISA. The portable build targets SSE2, where the selects and
+// conversions of exp and erf cost 3-5x what they cost with AVX2 (measured on [8, 3199, 128], one
+// thread, forward: ~15 ms portable, ~4.2 with AVX2 + FMA, ~3.3 with AVX-512).
+using GeluForwardLoop = void (*)(const float*, float*, int64_t, int64_t);
+using GeluBackwardLoop = void (*)(const float*, const float*, float*, int64_t, int64_t);
+
+void gelu_forward_generic(const float* x, float* y, int64_t first, int64_t end) {
+  gelu_forward_loop(x, y, first, end);
+}
+void gelu_backward_generic(const float* x, const float* dy, float* dx, int64_t first,
+                           int64_t end) {
+  gelu_backward_loop(x, dy, dx, first, end);
+}
+#if SELFSUP_ELEMENTWISE_X86
+__attribute__((target("avx2,fma"))) void gelu_forward_avx2(const float* x, float* y,
+                                                           int64_t first, int64_t end) {
+  gelu_forward_loop(x, y, first, end);
+}
+__attribute__((target("avx2,fma"))) void gelu_backward_avx2(const float* x, const float* dy,
+                                                            float* dx, int64_t first,
+                                                            int64_t end) {
+  gelu_backward_loop(x, dy, dx, first, end);
+}
+__attribute__((target("avx512f"))) void gelu_forward_avx512(const float* x, float* y,
+                                                           int64_t first, int64_t end) {
+  gelu_forward_loop(x, y, first, end);
+}
+__attribute__((target("avx512f"))) void gelu_backward_avx512(const float* x, const float* dy,
+                                                            float* dx, int64_t first,
+                                                            int64_t end) {
+  gelu_backward_loop(x, dy, dx, first, end);
+}
+#endif
+
+struct GeluLoops {
+  GeluForwardLoop forward;
+  GeluBackwardLoop backward;
+};
+
+// The loops matching the GEMM's choice of micro-kernel (so SELFSUP_NATIVE_ISA forces both).
+const GeluLoops& gelu_loops() {
+  static const GeluLoops chosen = [] {
+    const char* name = gemm_isa();
+#if SELFSUP_ELEMENTWISE_X86
+    if (std::strcmp(name, "avx512") == 0)
+      return GeluLoops{gelu_forward_avx512, gelu_backward_avx512};
+    if (std::strcmp(name, "avx2") == 0) return GeluLoops{gelu_forward_avx2, gelu_backward_avx2};
+#endif
+    (void)name;
+    return GeluLoops{gelu_forward_generic, gelu_backward_generic};
+  }();
+  return chosen;
+}
+
+}  // namespace
+
+void gelu_forward(ThreadPool& pool, const float* x, float* y, int64_t n) {
+  const GeluForwardLoop loop = gelu_loops().forward;
+  split_elements(pool, n, [&](int64_t first, int64_t end) { loop(x, y, first, end); });
+}
+
+void gelu_backward(ThreadPool& pool, const float* x, const float* dy, float* dx, int64_t n) {
+  const GeluBackwardLoop loop = gelu_loops().backward;
+  split_elements(pool, n, [&](int64_t first, int64_t end) { loop(x, dy, dx, first, end); });
 }
 
 namespace {

@@ -13,6 +13,14 @@ enum class UnaryOp { kExp, kErf, kRelu };
 // y[i] = op(x[i]) for i < n, split over the pool; x and y may be the same array.
 void unary(ThreadPool& pool, UnaryOp op, const float* x, float* y, int64_t n);
 
+// Exact GELU, y = 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's nn.GELU()), with the erf of unary();
+// x and y may be the same array.
+void gelu_forward(ThreadPool& pool, const float* x, float* y, int64_t n);
+
+// Its gradient: dx = dy * (0.5 (1 + erf(x / sqrt 2)) + x exp(-x^2 / 2) / sqrt(2 pi)); dx may be
+// x or dy.
+void gelu_backward(ThreadPool& pool, const float* x, const float* dy, float* dx, int64_t n);
+
 // kReluGrad: a where b > 0, else 0 (NaN where b is NaN): the gradient dy of relu(x), a = dy, b = x.
 enum class BinaryOp { kAdd, kSub, kMul, kReluGrad };
 

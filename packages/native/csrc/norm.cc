@@ -1,5 +1,6 @@
 // Batch normalization in two passes over the data each way (statistics, then the output), rows
 // split over the pool; per-channel sums are accumulated in double per thread, then combined.
+// Layer normalization (statistics per row) below.
 #include "norm.h"
 
 #include <algorithm>
@@ -142,6 +143,161 @@ void batch_norm_backward(ThreadPool& pool, const float* dy, const float* x, int6
       for (int64_t c = 0; c < channels; c++) out[c] = a[c] * g[c] + b[c] * in[c] + k[c];
     }
   });
+}
+
+// Layer normalization: rows are independent, so each task takes whole rows. A row (a token's
+// features, ~128-1024 floats) stays in L1 between its passes, so the extra passes cost little.
+namespace {
+
+// Horizontal sums over a row run in kLanes independent float chains, combined in double at the
+// end: a plain `s += v` loop does not vectorize (without -ffast-math the compiler may not
+// reorder the additions), and each chain adds only channels / kLanes values.
+constexpr int kLanes = 16;
+
+// Chunks of rows handed out to the pool: several per thread, so that a thread that gets less of
+// the CPU does not hold the others up.
+int row_chunks(ThreadPool& pool, int64_t rows, int64_t channels) {
+  if (rows * channels < (int64_t(1) << 15) || pool.size() == 1) return rows > 0 ? 1 : 0;
+  return static_cast<int>(std::min<int64_t>(rows, int64_t(pool.size()) * 4));
+}
+
+inline double lane_total(const float* lanes) {
+  double s = 0;
+  for (int j = 0; j < kLanes; j++) s += lanes[j];
+  return s;
+}
+
+void layer_norm_row(const float* in, int64_t channels, const float* gamma, const float* beta,
+                    float epsilon, float* out, float* mean_out, float* inv_std_out) {
+  // Everything relative to the row's first element: x - x0 is exact for values of similar
+  // magnitude, so an offset common to the row costs no precision.
+  const float x0 = in[0];
+  float s[kLanes] = {};
+  int64_t c = 0;
+  for (; c + kLanes <= channels; c += kLanes)
+    for (int j = 0; j < kLanes; j++) s[j] += in[c + j] - x0;
+  double sum = lane_total(s);
+  for (; c < channels; c++) sum += in[c] - x0;
+  const double shift = sum / channels;  // mean - x0, up to float rounding
+  const float shift_f = static_cast<float>(shift);
+  // Second pass: sums of e = x - x0 - shift and of e^2; mean(e) corrects the first pass's
+  // rounding (the corrected two-pass variance).
+  float se[kLanes] = {}, sq[kLanes] = {};
+  c = 0;
+  for (; c + kLanes <= channels; c += kLanes)
+    for (int j = 0; j < kLanes; j++) {
+      const float e = (in[c + j] - x0) - shift_f;
+      se[j] += e;
+      sq[j] += e * e;
+    }
+  double sum_e = lane_total(se), sum_sq = lane_total(sq);
+  for (; c < channels; c++) {
+    const double e = static_cast<double>((in[c] - x0) - shift_f);
+    sum_e += e;
+    sum_sq += e * e;
+  }
+  const double de = sum_e / channels;
+  const double variance = std::max(0.0, sum_sq / channels - de * de);
+  const double is = 1.0 / std::sqrt(variance + epsilon);
+  *mean_out = static_cast<float>(x0 + (shift_f + de));
+  *inv_std_out = static_cast<float>(is);
+  const float centre = static_cast<float>(shift_f + de);  // mean - x0
+  const float is_f = static_cast<float>(is);
+  for (c = 0; c < channels; c++) out[c] = ((in[c] - x0) - centre) * is_f * gamma[c] + beta[c];
+}
+
+}  // namespace
+
+void layer_norm_forward(ThreadPool& pool, const float* x, int64_t rows, int64_t channels,
+                        const float* gamma, const float* beta, float epsilon, float* y,
+                        float* mean, float* inv_std) {
+  if (channels == 0) return;
+  const int chunks = row_chunks(pool, rows, channels);
+  pool.parallel_for(chunks, [&](int t) {
+    const Span s = span_of(t, chunks, rows);
+    for (int64_t r = s.first; r < s.end; r++)
+      layer_norm_row(x + r * channels, channels, gamma, beta, epsilon, y + r * channels,
+                     mean + r, inv_std + r);
+  });
+}
+
+void layer_norm_backward(ThreadPool& pool, const float* dy, const float* x, int64_t rows,
+                         int64_t channels, const float* mean, const float* inv_std,
+                         const float* gamma, float* dx, float* dgamma, float* dbeta) {
+  if (channels == 0) return;
+  const int chunks = row_chunks(pool, rows, channels);
+  // Per chunk: sums over its rows of dy * xhat and of dy per channel, in double.
+  std::vector<double> partial(static_cast<size_t>(chunks) * channels * 2, 0.0);
+  pool.parallel_for(chunks, [&](int t) {
+    const Span s = span_of(t, chunks, rows);
+    double* sum_dyx = partial.data() + static_cast<size_t>(t) * channels * 2;
+    double* sum_dy = sum_dyx + channels;
+    std::vector<float> b_dyx(channels), b_dy(channels);
+    constexpr int64_t kBlock = 256;  // float sums over at most 256 rows stay accurate
+    for (int64_t r0 = s.first; r0 < s.end; r0 += kBlock) {
+      std::fill(b_dyx.begin(), b_dyx.end(), 0.f);
+      std::fill(b_dy.begin(), b_dy.end(), 0.f);
+      const int64_t r1 = std::min(s.end, r0 + kBlock);
+      for (int64_t r = r0; r < r1; r++) {
+        const float* g = dy + r * channels;
+        const float* in = x + r * channels;
+        float* out = dx + r * channels;
+        const float m = mean[r];
+        // Sums over the row of gamma * dy, of gamma * dy * (x - m) and of x - m.
+        float la[kLanes] = {}, lb[kLanes] = {}, lr[kLanes] = {};
+        int64_t c = 0;
+        for (; c + kLanes <= channels; c += kLanes)
+          for (int j = 0; j < kLanes; j++) {
+            const float gd = gamma[c + j] * g[c + j];
+            const float d = in[c + j] - m;
+            la[j] += gd;
+            lb[j] += gd * d;
+            lr[j] += d;
+          }
+        double a = lane_total(la), b = lane_total(lb), rs = lane_total(lr);
+        for (; c < channels; c++) {
+          const double gd = static_cast<double>(gamma[c] * g[c]);
+          const double d = static_cast<double>(in[c] - m);
+          a += gd;
+          b += gd * d;
+          rs += d;
+        }
+        // The saved float mean is off by up to half an ulp of it: re-centre on x's own mean.
+        const double res = rs / channels;
+        const double is = inv_std[r];
+        const double sum_gx = is * (b - res * a);  // sum of gamma * dy * xhat
+        const float mean_g = static_cast<float>(a / channels);
+        const float mean_gx = static_cast<float>(sum_gx / channels);
+        const float centre = static_cast<float>(res);
+        const float is_f = inv_std[r];
+        // Two loops (the row is in L1): one loop writing out and both sums needs more run-time
+        // alias checks than GCC makes, and stays scalar.
+        float* acc_dyx = b_dyx.data();
+        float* acc_dy = b_dy.data();
+        for (c = 0; c < channels; c++) {
+          acc_dyx[c] += g[c] * (((in[c] - m) - centre) * is_f);
+          acc_dy[c] += g[c];
+        }
+        for (c = 0; c < channels; c++) {
+          const float xh = ((in[c] - m) - centre) * is_f;
+          out[c] = is_f * (gamma[c] * g[c] - mean_g - xh * mean_gx);
+        }
+      }
+      for (int64_t c = 0; c < channels; c++) {
+        sum_dyx[c] += b_dyx[c];
+        sum_dy[c] += b_dy[c];
+      }
+    }
+  });
+  for (int64_t c = 0; c < channels; c++) {
+    double sg = 0, sb = 0;
+    for (int t = 0; t < chunks; t++) {
+      sg += partial[static_cast<size_t>(t) * channels * 2 + c];
+      sb += partial[static_cast<size_t>(t) * channels * 2 + channels + c];
+    }
+    dgamma[c] = static_cast<float>(sg);
+    dbeta[c] = static_cast<float>(sb);
+  }
 }
 
 }  // namespace selfsup

@@ -20,4 +20,22 @@ void batch_norm_backward(ThreadPool& pool, const float* dy, const float* x, int6
                          int64_t channels, const float* mean, const float* inv_std,
                          const float* gamma, float* dx, float* dgamma, float* dbeta);
 
+// Layer normalization of each row of a [rows, channels] matrix over its channels:
+// y = gamma * (x - mean) * inv_std + beta, with the row's mean and biased variance; writes
+// mean and inv_std = 1 / sqrt(variance + epsilon) per row ([rows] each). The statistics are
+// taken in two passes from the row's first element (a shifted, corrected two-pass form), so a
+// large common offset does not swamp the variance.
+void layer_norm_forward(ThreadPool& pool, const float* x, int64_t rows, int64_t channels,
+                        const float* gamma, const float* beta, float epsilon, float* y,
+                        float* mean, float* inv_std);
+
+// The gradients of sum(dy * y) for the forward above, from x and the saved mean and inv_std,
+// with g = gamma * dy and xhat = (x - mean) * inv_std per row:
+// dx = inv_std * (g - mean_c(g) - xhat * mean_c(g * xhat)) (means over the row's channels),
+// dgamma = sum over rows of dy * xhat, dbeta = sum over rows of dy. The row mean is re-centred
+// from x (the float mean's rounding at a large offset would otherwise shift every xhat).
+void layer_norm_backward(ThreadPool& pool, const float* dy, const float* x, int64_t rows,
+                         int64_t channels, const float* mean, const float* inv_std,
+                         const float* gamma, float* dx, float* dgamma, float* dbeta);
+
 }  // namespace selfsup

@@ -176,6 +176,82 @@ export interface NativeKernels {
     rows: number;
     channels: number;
   }): void;
+  /**
+   * Layer normalization of each row of x `[rows, channels]` over its channels (channels >= 1):
+   * `y = gamma * (x - mean) * invStd + beta` with the row's mean and biased variance, written to
+   * `mean` and `invStd = 1 / sqrt(variance + epsilon)` (`[rows]` each). Each row is read from
+   * memory once (its statistics, a shifted two-pass form, are taken while it sits in L1, so a
+   * large offset common to a row stays accurate) and y written once; rows split over the pool.
+   *
+   * @example
+   * ```ts
+   * const x = new Float32Array([1, 2, 3, 10, 20, 30]); // 2 rows of 3
+   * const [y, mean, invStd] = [new Float32Array(6), new Float32Array(2), new Float32Array(2)];
+   * native.layerNormForward({
+   *   x, gamma: new Float32Array([1, 1, 1]), beta: new Float32Array(3), epsilon: 1e-5,
+   *   y, mean, invStd, rows: 2, channels: 3,
+   * }); // mean = [2, 20], y = [-1.22, 0, 1.22, -1.22, 0, 1.22]
+   * ```
+   */
+  layerNormForward(o: {
+    x: Float32Array;
+    gamma: Float32Array;
+    beta: Float32Array;
+    epsilon: number;
+    y: Float32Array;
+    mean: Float32Array;
+    invStd: Float32Array;
+    rows: number;
+    channels: number;
+  }): void;
+  /**
+   * The gradients of `sum(dy * y)` for {@link NativeKernels.layerNormForward}, from x and the
+   * mean and invStd it wrote: `dx = invStd * (g - mean(g) - xhat * mean(g * xhat))` with
+   * `g = gamma * dy` (means over the row), `dgamma = sum(dy * xhat)` and `dbeta = sum(dy)` (sums
+   * over rows, in double per chunk of rows).
+   *
+   * @example
+   * ```ts
+   * const [dx, dgamma, dbeta] = [new Float32Array(6), new Float32Array(3), new Float32Array(3)];
+   * native.layerNormBackward({ dy, x, mean, invStd, gamma, dx, dgamma, dbeta, rows: 2, channels: 3 });
+   * ```
+   */
+  layerNormBackward(o: {
+    dy: Float32Array;
+    x: Float32Array;
+    mean: Float32Array;
+    invStd: Float32Array;
+    gamma: Float32Array;
+    dx: Float32Array;
+    dgamma: Float32Array;
+    dbeta: Float32Array;
+    rows: number;
+    channels: number;
+  }): void;
+  /**
+   * Exact GELU over all of x: `y = 0.5 x (1 + erf(x / sqrt 2))` (PyTorch's `nn.GELU()`), with
+   * the erf of {@link NativeKernels.unary} (absolute error below 2e-7); y may be x.
+   *
+   * @example
+   * ```ts
+   * const y = new Float32Array(3);
+   * native.geluForward(new Float32Array([-1, 0, 1]), y); // [-0.1587, 0, 0.8413]
+   * ```
+   */
+  geluForward(x: Float32Array, y: Float32Array): void;
+  /**
+   * The gradient of {@link NativeKernels.geluForward}:
+   * `dx = dy * (0.5 (1 + erf(x / sqrt 2)) + x exp(-x^2 / 2) / sqrt(2 pi))` over all of x; dx may
+   * be x or dy.
+   *
+   * @example
+   * ```ts
+   * const dx = new Float32Array(3);
+   * native.geluBackward(new Float32Array([-1, 0, 1]), new Float32Array([1, 1, 1]), dx);
+   * // [-0.0833, 0.5, 1.0833]
+   * ```
+   */
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
 }
 
 /** What {@link loadNative} found: the kernels, or why there are none. */
@@ -197,6 +273,10 @@ interface Addon {
   binary(...args: unknown[]): void;
   batchNormForward(...args: unknown[]): void;
   batchNormBackward(...args: unknown[]): void;
+  layerNormForward(...args: unknown[]): void;
+  layerNormBackward(...args: unknown[]): void;
+  geluForward(...args: unknown[]): void;
+  geluBackward(...args: unknown[]): void;
 }
 
 function packageRoot(): string {
@@ -303,6 +383,33 @@ function wrap(addon: Addon): NativeKernels {
         o.rows,
         o.channels,
       ),
+    layerNormForward: (o) =>
+      addon.layerNormForward(
+        o.x,
+        o.gamma,
+        o.beta,
+        o.epsilon,
+        o.y,
+        o.mean,
+        o.invStd,
+        o.rows,
+        o.channels,
+      ),
+    layerNormBackward: (o) =>
+      addon.layerNormBackward(
+        o.dy,
+        o.x,
+        o.mean,
+        o.invStd,
+        o.gamma,
+        o.dx,
+        o.dgamma,
+        o.dbeta,
+        o.rows,
+        o.channels,
+      ),
+    geluForward: (x, y) => addon.geluForward(x, y),
+    geluBackward: (x, dy, dx) => addon.geluBackward(x, dy, dx),
   };
 }
 

@@ -113,6 +113,21 @@ function refConv(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32A
   return { y, dx, dw };
 }
 
+/** erf by its Maclaurin series: accurate to ~1e-8 for |u| <= 4.3 (x up to 6) in float64. */
+function erf64(u: number): number {
+  if (Math.abs(u) > 6) return Math.sign(u); // 1 - erf(6) < 3e-17
+  let term = u;
+  let sum = u;
+  for (let k = 1; k < 300; k++) {
+    term *= (-u * u) / k;
+    sum += term / (2 * k + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+const gelu64 = (v: number) => 0.5 * v * (1 + erf64(v / Math.SQRT2));
+const dgelu64 = (v: number) =>
+  0.5 * (1 + erf64(v / Math.SQRT2)) + (v * Math.exp((-v * v) / 2)) / Math.sqrt(2 * Math.PI);
+
 describe.skipIf(skip)('@selfsup/native', () => {
   it('reports its micro-kernel and thread pool', () => {
     expect(['avx512', 'avx2', 'generic']).toContain(native.isa);
@@ -408,40 +423,43 @@ describe.skipIf(skip)('@selfsup/native', () => {
     // Windows tiling the input (the vectorized path), with rows and columns no window reaches.
     ['2x2 stride 2, odd sizes', geometry(3, [7, 5, 19], [2, 2, 19], [2, 2], [1, 1], [0, 0, 0, 0])],
     ['3x1 stride 3x1', geometry(2, [9, 4, 5], [3, 1, 5], [3, 1], [1, 1], [0, 0, 0, 0])],
-  ])("maxPoolGrad sends each window's gradient to its first max, like tfjs's cpu kernel: %s", (_, g) => {
-    // Half the inputs are ties at zero: the first position of the max must win.
-    const x = random(g.batch * g.inH * g.inW * g.inC, 41).map((v) => (v < 0 ? 0 : v));
-    const dy = random(g.batch * g.outH * g.outW * g.outC, 42);
-    const want = new Float64Array(x.length);
-    for (let b = 0; b < g.batch; b++)
-      for (let oh = 0; oh < g.outH; oh++)
-        for (let ow = 0; ow < g.outW; ow++)
-          for (let c = 0; c < g.inC; c++) {
-            let best = -Infinity;
-            let at = -1;
-            for (let i = 0; i < g.kH; i++)
-              for (let j = 0; j < g.kW; j++) {
-                const h = oh * g.strideH - g.top + i;
-                const w = ow * g.strideW - g.left + j;
-                if (h < 0 || h >= g.inH || w < 0 || w >= g.inW) continue;
-                const idx = ((b * g.inH + h) * g.inW + w) * g.inC + c;
-                if (x[idx] > best) {
-                  best = x[idx];
-                  at = idx;
+  ])(
+    "maxPoolGrad sends each window's gradient to its first max, like tfjs's cpu kernel: %s",
+    (_, g) => {
+      // Half the inputs are ties at zero: the first position of the max must win.
+      const x = random(g.batch * g.inH * g.inW * g.inC, 41).map((v) => (v < 0 ? 0 : v));
+      const dy = random(g.batch * g.outH * g.outW * g.outC, 42);
+      const want = new Float64Array(x.length);
+      for (let b = 0; b < g.batch; b++)
+        for (let oh = 0; oh < g.outH; oh++)
+          for (let ow = 0; ow < g.outW; ow++)
+            for (let c = 0; c < g.inC; c++) {
+              let best = -Infinity;
+              let at = -1;
+              for (let i = 0; i < g.kH; i++)
+                for (let j = 0; j < g.kW; j++) {
+                  const h = oh * g.strideH - g.top + i;
+                  const w = ow * g.strideW - g.left + j;
+                  if (h < 0 || h >= g.inH || w < 0 || w >= g.inW) continue;
+                  const idx = ((b * g.inH + h) * g.inW + w) * g.inC + c;
+                  if (x[idx] > best) {
+                    best = x[idx];
+                    at = idx;
+                  }
                 }
-              }
-            want[at] += dy[((b * g.outH + oh) * g.outW + ow) * g.outC + c];
-          }
-    for (const threads of [1, 2]) {
-      native.setThreads(threads);
-      const dx = new Float32Array(x.length).fill(5);
-      native.maxPoolGrad(g, x, dy, dx);
-      expect(maxAbsDiff(dx, want)).toBeLessThan(1e-6);
-    }
-    expect(() => native.maxPoolGrad({ ...g, outC: 4 }, x, dy, new Float32Array(x.length))).toThrow(
-      /maxPoolGrad: a pool keeps the channels/,
-    );
-  });
+              want[at] += dy[((b * g.outH + oh) * g.outW + ow) * g.outC + c];
+            }
+      for (const threads of [1, 2]) {
+        native.setThreads(threads);
+        const dx = new Float32Array(x.length).fill(5);
+        native.maxPoolGrad(g, x, dy, dx);
+        expect(maxAbsDiff(dx, want)).toBeLessThan(1e-6);
+      }
+      expect(() =>
+        native.maxPoolGrad({ ...g, outC: 4 }, x, dy, new Float32Array(x.length)),
+      ).toThrow(/maxPoolGrad: a pool keeps the channels/);
+    },
+  );
 
   it('exp and erf element-wise equal Math.exp and a float64 erf within float rounding', () => {
     // A float64 erf by its Maclaurin series (converges fast for |x| <= 3 with enough terms).
@@ -477,6 +495,217 @@ describe.skipIf(skip)('@selfsup/native', () => {
     expect(Math.abs(tiny[1] / (-2e-5 * (2 / Math.sqrt(Math.PI))) - 1)).toBeLessThan(1e-6);
     expect(() => native.unary('tanh' as 'exp', x, x)).toThrow(/unknown function 'tanh'/);
   });
+
+  /** Layer norm over the rows of x [rows, channels] and its gradients, in float64. */
+  function refLayerNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    dy: Float32Array,
+    rows: number,
+    channels: number,
+    eps: number,
+  ) {
+    const y = new Float64Array(rows * channels);
+    const dx = new Float64Array(rows * channels);
+    const mean = new Float64Array(rows);
+    const invStd = new Float64Array(rows);
+    const dgamma = new Float64Array(channels);
+    const dbeta = new Float64Array(channels);
+    for (let r = 0; r < rows; r++) {
+      const row = (c: number) => x[r * channels + c];
+      let m = 0;
+      for (let c = 0; c < channels; c++) m += row(c) / channels;
+      let v = 0;
+      for (let c = 0; c < channels; c++) v += (row(c) - m) ** 2 / channels;
+      const is = 1 / Math.sqrt(v + eps);
+      mean[r] = m;
+      invStd[r] = is;
+      let meanG = 0;
+      let meanGx = 0;
+      for (let c = 0; c < channels; c++) {
+        const i = r * channels + c;
+        const xh = (row(c) - m) * is;
+        y[i] = gamma[c] * xh + beta[c];
+        meanG += (gamma[c] * dy[i]) / channels;
+        meanGx += (gamma[c] * dy[i] * xh) / channels;
+        dgamma[c] += dy[i] * xh;
+        dbeta[c] += dy[i];
+      }
+      for (let c = 0; c < channels; c++) {
+        const i = r * channels + c;
+        const xh = (row(c) - m) * is;
+        dx[i] = is * (gamma[c] * dy[i] - meanG - xh * meanGx);
+      }
+    }
+    return { y, dx, mean, invStd, dgamma, dbeta };
+  }
+
+  it.each([
+    // [rows, channels, offset]: odd widths leave tails after the 16-wide lanes; 1 channel gives
+    // xhat = 0 (y = beta, dx = 0); the large ones split over threads; offsets of thousands test
+    // the shifted statistics (float sums of x^2 would lose the variance entirely).
+    [5, 1, 0],
+    [37, 7, 0],
+    [301, 33, 3],
+    [600, 128, 0],
+    [400, 129, 3000],
+    [8, 4096, -500],
+  ])(
+    'layerNorm forward and backward equal a float64 reference: [%i, %i], offset %d',
+    (rows, channels, offset) => {
+      // Each row has its own offset (offset + row index) and scale, as token features do.
+      const x = random(rows * channels, rows + channels).map(
+        (v, i) => offset + Math.floor(i / channels) + (1 + (Math.floor(i / channels) % 3)) * v,
+      );
+      const gamma = random(channels, 61).map((v) => 1 + v);
+      const beta = random(channels, 62);
+      const dy = random(rows * channels, 63);
+      const eps = 1e-5;
+      const want = refLayerNorm(x, gamma, beta, dy, rows, channels, eps);
+      for (const threads of [1, 2]) {
+        native.setThreads(threads);
+        const out = {
+          y: new Float32Array(rows * channels).fill(9),
+          mean: new Float32Array(rows).fill(9),
+          invStd: new Float32Array(rows).fill(9),
+          dx: new Float32Array(rows * channels).fill(9),
+          dgamma: new Float32Array(channels).fill(9),
+          dbeta: new Float32Array(channels).fill(9),
+        };
+        native.layerNormForward({ x, gamma, beta, epsilon: eps, rows, channels, ...out });
+        native.layerNormBackward({ dy, x, gamma, rows, channels, ...out });
+        for (let r = 0; r < rows; r++) {
+          // The mean as a float: within an ulp or two of the exact one.
+          const m = want.mean[r];
+          expect(Math.abs(out.mean[r] - m)).toBeLessThanOrEqual(2.5e-7 * Math.max(1, Math.abs(m)));
+          expect(Math.abs(out.invStd[r] / want.invStd[r] - 1)).toBeLessThan(1e-6);
+        }
+        expect(maxAbsDiff(out.y, want.y)).toBeLessThan(4e-6);
+        expect(maxAbsDiff(out.dx, want.dx)).toBeLessThan(4e-6);
+        expect(maxAbsDiff(out.dgamma, want.dgamma)).toBeLessThan(1e-6 * rows + 1e-5);
+        expect(maxAbsDiff(out.dbeta, want.dbeta)).toBeLessThan(1e-6 * rows + 1e-5);
+      }
+    },
+  );
+
+  it('layerNorm rejects operands that do not fit and bad sizes, naming the operand', () => {
+    const f = (n: number) => new Float32Array(n);
+    const ok = {
+      x: f(12),
+      gamma: f(3),
+      beta: f(3),
+      epsilon: 1e-5,
+      y: f(12),
+      mean: f(4),
+      invStd: f(4),
+      rows: 4,
+      channels: 3,
+    };
+    expect(() => native.layerNormForward({ ...ok, mean: f(3) })).toThrow(
+      /layerNormForward: mean needs 4 elements from its array, which has 3/,
+    );
+    expect(() => native.layerNormForward({ ...ok, beta: f(2) })).toThrow(
+      /layerNormForward: beta needs 3/,
+    );
+    expect(() => native.layerNormForward({ ...ok, x: f(11) })).toThrow(
+      /layerNormForward: x needs 12/,
+    );
+    expect(() => native.layerNormForward({ ...ok, epsilon: 0 })).toThrow(
+      /epsilon must be a positive number/,
+    );
+    expect(() => native.layerNormForward({ ...ok, channels: 0 })).toThrow(
+      /channels must be at least 1/,
+    );
+    expect(() => native.layerNormForward({ ...ok, rows: 2 ** 40, channels: 2 ** 20 })).toThrow(
+      /rows \* channels is too large/,
+    );
+    const grads = {
+      dy: f(12),
+      x: f(12),
+      mean: f(4),
+      invStd: f(4),
+      gamma: f(3),
+      dx: f(12),
+      dgamma: f(3),
+      dbeta: f(3),
+      rows: 4,
+      channels: 3,
+    };
+    expect(() => native.layerNormBackward({ ...grads, dgamma: f(2) })).toThrow(
+      /layerNormBackward: dgamma needs 3 elements from its array, which has 2/,
+    );
+    expect(() => native.layerNormBackward({ ...grads, invStd: f(3) })).toThrow(
+      /layerNormBackward: invStd needs 4/,
+    );
+    expect(() =>
+      native.layerNormBackward({ ...grads, dy: new Float64Array(12) as unknown as Float32Array }),
+    ).toThrow(/dy must be a Float32Array/);
+  });
+
+  it('exact GELU and its gradient equal a float64 reference', () => {
+    const n = 70_000; // enough for both threads
+    const x = Float32Array.from({ length: n }, (_, i) => -6 + (12 * i) / n);
+    const dy = random(n, 71);
+    for (const threads of [1, 2]) {
+      native.setThreads(threads);
+      const y = new Float32Array(n);
+      native.geluForward(x, y);
+      const dx = new Float32Array(n);
+      native.geluBackward(x, dy, dx);
+      for (let i = 0; i < n; i++) {
+        expect(Math.abs(y[i] - gelu64(x[i]))).toBeLessThan(1e-6);
+        expect(Math.abs(dx[i] - dy[i] * dgelu64(x[i]))).toBeLessThan(1e-6);
+      }
+    }
+    // In place, tiny arguments (relative accuracy), far tails, zero.
+    const v = new Float32Array([1e-6, -3e-5, 20, -20, 0, 0.49, 0.51]);
+    const g = Float32Array.from(v);
+    native.geluForward(g, g);
+    for (const i of [0, 1, 5, 6]) expect(Math.abs(g[i] / gelu64(v[i]) - 1)).toBeLessThan(1e-6);
+    expect(Array.from(g.subarray(2, 5))).toEqual([20, -0, 0]);
+    const d = new Float32Array(v.length).fill(2);
+    native.geluBackward(v, d, d); // dx in place of dy
+    for (let i = 0; i < v.length; i++)
+      expect(Math.abs(d[i] - 2 * dgelu64(v[i]))).toBeLessThan(1e-6);
+    expect(() => native.geluForward(v, new Float32Array(6))).toThrow(
+      /geluForward: y needs 7 elements from its array, which has 6/,
+    );
+    expect(() => native.geluBackward(v, new Float32Array(3), d)).toThrow(
+      /geluBackward: dy needs 7/,
+    );
+    expect(() => native.geluBackward(v, d, new Float32Array(1))).toThrow(
+      /geluBackward: dx needs 7/,
+    );
+  });
+
+  it.each(['avx2', 'generic'])(
+    'the %s GELU loops (forced with SELFSUP_NATIVE_ISA) compute the same',
+    (isa) => {
+      if (native.isa === 'generic' && isa === 'avx2') return; // not on this CPU
+      const n = 5000;
+      const x = Array.from({ length: n }, (_, i) => Math.fround(-6 + (12 * i) / n));
+      const script = `
+        const { loadNative } = await import(${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))});
+        const { kernels } = loadNative();
+        const x = new Float32Array(${JSON.stringify(x)});
+        const y = new Float32Array(${n});
+        const dx = new Float32Array(${n});
+        kernels.geluForward(x, y);
+        kernels.geluBackward(x, new Float32Array(${n}).fill(1), dx);
+        console.log(JSON.stringify({ isa: kernels.isa, y: Array.from(y), dx: Array.from(dx) }));`;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module'], {
+        input: script,
+        encoding: 'utf8',
+        env: { ...process.env, SELFSUP_NATIVE_ISA: isa },
+      });
+      expect(r.stderr).toBe('');
+      const out = JSON.parse(r.stdout) as { isa: string; y: number[]; dx: number[] };
+      expect(out.isa).toBe(isa);
+      expect(maxAbsDiff(out.y, x.map(gelu64))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(out.dx, x.map(dgelu64))).toBeLessThan(1e-6);
+    },
+  );
 
   it('reduceSum sums the middle axis of [outer, rows, inner] like a float64 loop', () => {
     for (const [outer, rows, inner] of [

@@ -21,6 +21,18 @@ import { makeTransposeKernel } from './kernels/transpose';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum';
 import {
+  geluGradViaOps,
+  geluViaOps,
+  layerNormGradViaOps,
+  layerNormViaOps,
+  nativeGelu,
+  nativeGeluGrad,
+  nativeLayerNorm,
+  nativeLayerNormGrad,
+} from './kernels/layer-norm-gelu';
+import { GELU_GRAD_KERNEL, GELU_KERNEL } from '../ops/gelu';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../ops/layer-norm';
+import {
   fusedMatMulViaOps,
   nativeConv2D,
   nativeFusedConv2D,
@@ -44,6 +56,9 @@ interface TrainingKernel {
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
+/** What a kernel returns: one output, or several (the fused LayerNorm and its gradient). */
+type KernelOutput = tf.TensorInfo | tf.TensorInfo[];
+
 /** One of selfsup's own single-output kernels, as a `withoutNative` fallback. */
 function selfsupKernel(kernel: tf.KernelFunc): (args: KernelArgs) => tf.TensorInfo {
   return (args) => kernel(args) as tf.TensorInfo;
@@ -55,8 +70,8 @@ function selfsupKernel(kernel: tf.KernelFunc): (args: KernelArgs) => tf.TensorIn
  * kernel.
  */
 function nativeFirst(
-  viaNative: (native: NativeKernelsLike, args: KernelArgs) => tf.TensorInfo | undefined,
-  withoutNative?: (args: KernelArgs) => tf.TensorInfo | undefined,
+  viaNative: (native: NativeKernelsLike, args: KernelArgs) => KernelOutput | undefined,
+  withoutNative?: (args: KernelArgs) => KernelOutput | undefined,
 ): (original: tf.KernelFunc | undefined) => tf.KernelFunc {
   return (original) => (args) => {
     const native = activeNativeKernels();
@@ -120,6 +135,16 @@ const KERNELS: TrainingKernel[] = [
   { kernelName: 'Identity', make: makeIdentityKernel },
   // Wrong results on stock wasm.
   { kernelName: 'OneHot', make: makeOneHotKernel },
+  // selfsup's own: fused LayerNorm and exact GELU, each way one pass (see ops/layer-norm.ts and
+  // ops/gelu.ts, which call them only when native is active; the tf-op versions serve calls
+  // made while it is off).
+  { kernelName: LAYER_NORM_KERNEL, make: nativeFirst(nativeLayerNorm, layerNormViaOps) },
+  {
+    kernelName: LAYER_NORM_GRAD_KERNEL,
+    make: nativeFirst(nativeLayerNormGrad, layerNormGradViaOps),
+  },
+  { kernelName: GELU_KERNEL, make: nativeFirst(nativeGelu, geluViaOps) },
+  { kernelName: GELU_GRAD_KERNEL, make: nativeFirst(nativeGeluGrad, geluGradViaOps) },
 ];
 
 let registered: string[] | undefined;

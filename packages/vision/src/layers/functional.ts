@@ -2,7 +2,7 @@
 // plain 2-D matmul on a [batch * tokens, dim] view (fast on wasm); only the two attention matmuls
 // are batched, over [batch * heads, tokens, headDim].
 import * as tf from '@tensorflow/tfjs';
-import { gelu as geluTanh } from '@selfsup/core';
+import { gelu, layerNorm } from '@selfsup/core';
 
 /**
  * Which GELU to use: `'none'` is the exact `0.5 x (1 + erf(x / sqrt 2))` of PyTorch's `nn.GELU()`
@@ -10,27 +10,29 @@ import { gelu as geluTanh } from '@selfsup/core';
  */
 export type GeluApproximation = 'none' | 'tanh';
 
-/** GELU, exact or tanh-approximated. */
+/**
+ * GELU, exact or tanh-approximated: core's `gelu` (the exact one is a single fused kernel each
+ * way on wasm with `@selfsup/native`).
+ */
 export function geluActivation(x: tf.Tensor, approximate: GeluApproximation): tf.Tensor {
-  if (approximate === 'tanh') return geluTanh(x);
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
+  return gelu(x, { approximate });
 }
 
-/** Layer normalization over the last axis (biased variance, as PyTorch's `nn.LayerNorm`). */
+/**
+ * Layer normalization over the last axis (biased variance, as PyTorch's `nn.LayerNorm`): core's
+ * `layerNorm` (one fused kernel each way on wasm with `@selfsup/native`). A missing gamma or
+ * beta acts as ones or zeros.
+ */
 export function layerNormalize(
   x: tf.Tensor,
   gamma: tf.Tensor | null,
   beta: tf.Tensor | null,
   epsilon: number,
 ): tf.Tensor {
+  if (gamma != null && beta != null) return layerNorm(x, gamma, beta, epsilon);
   return tf.tidy(() => {
-    const axis = x.rank - 1;
-    const centered = tf.sub(x, tf.mean(x, axis, true));
-    const variance = tf.mean(tf.mul(centered, centered), axis, true);
-    let y = tf.mul(centered, tf.rsqrt(tf.add(variance, epsilon)));
-    if (gamma != null) y = tf.mul(y, gamma);
-    if (beta != null) y = tf.add(y, beta);
-    return y;
+    const c = x.shape[x.rank - 1];
+    return layerNorm(x, gamma ?? tf.ones([c]), beta ?? tf.zeros([c]), epsilon);
   });
 }
 

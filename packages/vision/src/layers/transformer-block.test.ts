@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@selfsup/core';
 import { describe, expect, it } from 'vitest';
 import { expectClose, expectNoLeak, fixedValues, roundTrip } from './test-helpers';
 import { TransformerBlock } from './transformer-block';
@@ -174,6 +175,33 @@ describe('TransformerBlock', () => {
     expect(wa[0].every((v) => v === 1) && wa[1].every((v) => v === 0)).toBe(true);
     expect(wa[8].every((v) => Math.abs(v) <= Math.sqrt(6 / (32 + 128)))).toBe(true);
     expect([...wa[3], ...wa[5], ...wa[9], ...wa[11]].every((v) => v === 0)).toBe(true);
+  });
+
+  it("trains on wasm (selfsup's kernels: fused LayerNorm and GELU with @selfsup/native) as on cpu", async () => {
+    const layer = new TransformerBlock({ numHeads: 2, mlpRatio: 2, seed: 5 });
+    const [b, t, d] = [3, 17, 32];
+    const x = tf.tensor3d(fixedValues(b * t * d, 11), [b, t, d]);
+    const w = tf.tensor3d(fixedValues(b * t * d, 12), [b, t, d]);
+    layer.apply(x); // builds the weights (on cpu)
+    const grads = () =>
+      tf.tidy(() => {
+        const { value, grads: g } = tf.variableGrads(() =>
+          tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)),
+        );
+        const names = layer.trainableWeights.map((v) => (v.read() as tf.Variable).name);
+        expect(Object.keys(g).sort()).toEqual([...names].sort()); // every weight, LN's included
+        return [value, ...names.map((n) => g[n])].map((v) => Float32Array.from(v.dataSync()));
+      });
+    const cpu = grads();
+    try {
+      await initBackend('wasm');
+      const wasm = grads();
+      wasm.forEach((g, i) => expectClose(g, cpu[i], 1e-4, 1e-3));
+    } finally {
+      await tf.setBackend('cpu');
+      tf.dispose([x, w]);
+      layer.dispose();
+    }
   });
 
   it('leaks nothing in inference or training, and round-trips', async () => {
