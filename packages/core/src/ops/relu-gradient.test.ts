@@ -12,7 +12,9 @@ function reluGrad(values: number[]): { dx: number[]; kernels: string[] } {
   const x = tf.tensor1d(values);
   const w = tf.tensor1d(values.map((_, i) => i + 1));
   const kernels: string[] = [];
-  const engine = tf.engine() as unknown as { runKernel: (name: string, ...r: unknown[]) => unknown };
+  const engine = tf.engine() as unknown as {
+    runKernel: (name: string, ...r: unknown[]) => unknown;
+  };
   const run = engine.runKernel.bind(engine);
   engine.runKernel = (name: string, ...rest: unknown[]) => {
     kernels.push(name);
