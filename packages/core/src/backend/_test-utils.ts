@@ -101,3 +101,22 @@ export function runKernel(
     .engine()
     .runKernel(name, inputs, attrs as Record<string, unknown> as never) as tf.Tensor;
 }
+
+/** The kernels `f` runs, in order (every `engine.runKernel` call, nested ones included). */
+export function kernelsOf(f: () => void): string[] {
+  const kernels: string[] = [];
+  const engine = tf.engine() as unknown as {
+    runKernel: (name: string, ...r: unknown[]) => unknown;
+  };
+  const run = engine.runKernel.bind(engine);
+  engine.runKernel = (name: string, ...rest: unknown[]) => {
+    kernels.push(name);
+    return run(name, ...rest);
+  };
+  try {
+    f();
+  } finally {
+    engine.runKernel = run;
+  }
+  return kernels;
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectClose, expectWasmMatchesCpu } from '../backend/_test-utils';
+import { expectClose, expectWasmMatchesCpu, kernelsOf } from '../backend/_test-utils';
 import { initBackend } from '../backend/init-backend';
 import { nativeKernelsStatus, useNativeKernels } from '../backend/native-kernels';
 import { GELU_GRAD_KERNEL, GELU_KERNEL, gelu } from './gelu';
@@ -21,25 +21,6 @@ function erf64(u: number): number {
 const gelu64 = (v: number) => 0.5 * v * (1 + erf64(v / Math.SQRT2));
 const dgelu64 = (v: number) =>
   0.5 * (1 + erf64(v / Math.SQRT2)) + (v * Math.exp((-v * v) / 2)) / Math.sqrt(2 * Math.PI);
-
-/** The kernels `f` runs (every engine.runKernel call). */
-function kernelsOf(f: () => void): string[] {
-  const kernels: string[] = [];
-  const engine = tf.engine() as unknown as {
-    runKernel: (name: string, ...r: unknown[]) => unknown;
-  };
-  const run = engine.runKernel.bind(engine);
-  engine.runKernel = (name: string, ...rest: unknown[]) => {
-    kernels.push(name);
-    return run(name, ...rest);
-  };
-  try {
-    f();
-  } finally {
-    engine.runKernel = run;
-  }
-  return kernels;
-}
 
 describe("gelu with { approximate: 'none' } (exact, erf)", () => {
   beforeAll(async () => {

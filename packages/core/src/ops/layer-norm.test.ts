@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { data, expectClose, expectWasmMatchesCpu } from '../backend/_test-utils';
+import { data, expectClose, expectWasmMatchesCpu, kernelsOf } from '../backend/_test-utils';
 import { initBackend } from '../backend/init-backend';
 import { nativeKernelsStatus, useNativeKernels } from '../backend/native-kernels';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNorm } from './layer-norm';
@@ -44,25 +44,6 @@ function reference(
     }
   }
   return { y, dx, dgamma, dbeta };
-}
-
-/** The kernels `f` runs (every engine.runKernel call). */
-function kernelsOf(f: () => void): string[] {
-  const kernels: string[] = [];
-  const engine = tf.engine() as unknown as {
-    runKernel: (name: string, ...r: unknown[]) => unknown;
-  };
-  const run = engine.runKernel.bind(engine);
-  engine.runKernel = (name: string, ...rest: unknown[]) => {
-    kernels.push(name);
-    return run(name, ...rest);
-  };
-  try {
-    f();
-  } finally {
-    engine.runKernel = run;
-  }
-  return kernels;
 }
 
 /** A tf.layers layer whose call is layerNorm, with gamma and beta as its weights. */

@@ -1,30 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectWasmMatchesCpu } from '../backend/_test-utils';
+import { expectWasmMatchesCpu, kernelsOf } from '../backend/_test-utils';
 import { initBackend } from '../backend/init-backend';
 import { nativeKernelsStatus, useNativeKernels } from '../backend/native-kernels';
 import { RELU_GRAD_KERNEL, registerReluGradient } from './relu-gradient';
 
 const nativeDefault = process.env.SELFSUP_NATIVE?.trim() !== '0';
 
-/** d sum(w * relu(x)) / dx, and the kernels the backward pass ran. */
+/** d sum(w * relu(x)) / dx, and the kernels it ran. */
 function reluGrad(values: number[]): { dx: number[]; kernels: string[] } {
   const x = tf.tensor1d(values);
   const w = tf.tensor1d(values.map((_, i) => i + 1));
-  const kernels: string[] = [];
-  const engine = tf.engine() as unknown as {
-    runKernel: (name: string, ...r: unknown[]) => unknown;
-  };
-  const run = engine.runKernel.bind(engine);
-  engine.runKernel = (name: string, ...rest: unknown[]) => {
-    kernels.push(name);
-    return run(name, ...rest);
-  };
   try {
-    const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), w)))(x);
-    return { dx: Array.from(dx.dataSync()), kernels };
+    let dx: number[] = [];
+    const kernels = kernelsOf(() => {
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), w)))(x);
+      dx = Array.from(g.dataSync());
+      g.dispose();
+    });
+    return { dx, kernels };
   } finally {
-    engine.runKernel = run;
     tf.dispose([x, w]);
   }
 }
