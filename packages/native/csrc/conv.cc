@@ -101,13 +101,6 @@ void col2im_add(const ConvGeometry& g, const float* cols, int64_t row0, int64_t 
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Rows per chunk: enough chunks for every thread, none larger than kChunkFloats of patches.
-int64_t chunk_rows(int64_t rows, int64_t row_len, int threads) {
-  const int64_t by_memory = std::max<int64_t>(1, kChunkFloats / std::max<int64_t>(1, row_len));
-  const int64_t by_threads = ceil_div(rows, threads);
-  return std::max<int64_t>(1, std::min(by_memory, by_threads));
-}
-
 }  // namespace
 
 void gemm_parallel(ThreadPool& pool, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
@@ -143,25 +136,6 @@ void gemm_parallel(ThreadPool& pool, bool trans_a, bool trans_b, int64_t m, int6
 }
 
 namespace {
-
-void conv2d_forward_im2col(ThreadPool& pool, const ConvGeometry& g, const float* x,
-                           const float* filter, float* y) {
-  const int64_t rows = g.batch * g.out_h * g.out_w;
-  const int64_t k = g.k_h * g.k_w * g.in_c;
-  if (is_pointwise(g)) {
-    gemm_parallel(pool, false, false, rows, g.out_c, k, x, k, filter, g.out_c, y, g.out_c, false);
-    return;
-  }
-  const int64_t step = chunk_rows(rows, k, pool.size());
-  pool.parallel_for(static_cast<int>(ceil_div(rows, step)), [&](int t) {
-    thread_local Scratch scratch;
-    const int64_t r0 = t * step;
-    const int64_t n = std::min(step, rows - r0);
-    float* cols = scratch.get(static_cast<size_t>(n * k));
-    im2col(g, x, r0, n, cols);
-    gemm(false, false, n, g.out_c, k, cols, k, filter, g.out_c, y + r0 * g.out_c, g.out_c, false);
-  });
-}
 
 void conv2d_backprop_input_im2col(ThreadPool& pool, const ConvGeometry& g, const float* dy,
                                   const float* filter, float* dx) {
@@ -725,7 +699,9 @@ void direct_backprop_filter(ThreadPool& pool, const ConvGeometry& g, const float
 void conv2d_forward(ThreadPool& pool, const ConvGeometry& g, const float* x, const float* filter,
                     float* y) {
   if (is_pointwise(g)) {
-    conv2d_forward_im2col(pool, g, x, filter, y);
+    // A 1x1 stride-1 convolution is a plain product: [pixels, in_c] x [in_c, out_c].
+    gemm_parallel(pool, false, false, g.batch * g.out_h * g.out_w, g.out_c, g.in_c, x, g.in_c,
+                  filter, g.out_c, y, g.out_c, false);
     return;
   }
   direct_forward(pool, g, x, filter, y);
