@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadWasmModule, nodeRequire, wasmDistDir } from './_node';
 import { registerReluGradient } from '../ops/relu-gradient';
+import { installLeanBackprop } from './lean-backprop';
 import { registerTileGradient } from '../ops/tile-gradient';
 import { guardWasmMalloc } from './wasm-memory-guard';
 import { disableWasmThreads, prepareWasmThreads, unrefWasmWorkers } from './wasm-threads';
@@ -186,6 +187,8 @@ async function select(
 ): Promise<BackendInfo> {
   registerTileGradient();
   registerReluGradient();
+  // SELFSUP_LEAN_BACKPROP=0: tfjs's own backward pass, for comparisons.
+  if (process.env.SELFSUP_LEAN_BACKPROP?.trim() !== '0') installLeanBackprop();
   const failures: string[] = [];
   const done = (info: BackendInfo): BackendInfo => {
     if (quiet) tf.env().set('PROD', true);
