@@ -74,4 +74,23 @@ describe('wasm Identity kernel', () => {
     expect(tf.memory().numDataBuffers).toBe(buffersBefore - 1);
     await tf.setBackend('cpu');
   });
+
+  it('Cast to the same dtype shares the buffer too; other casts convert', async () => {
+    await initBackend('wasm');
+    const x = tf.tensor1d([1.5, -2, 3]);
+    const buffersBefore = tf.memory().numDataBuffers;
+    const same = tf.cast(x, 'float32');
+    expect(tf.memory().numDataBuffers).toBe(buffersBefore);
+    const asInt = tf.cast(x, 'int32');
+    const asBool = tf.cast(x, 'bool');
+    expect(tf.memory().numDataBuffers).toBe(buffersBefore + 2);
+    x.dispose();
+    expect(Array.from(await same.data())).toEqual([1.5, -2, 3]);
+    expect(Array.from(await asInt.data())).toEqual([1, -2, 3]);
+    expect(Array.from(await asBool.data())).toEqual([1, 1, 1]);
+    expect(asInt.dtype).toBe('int32');
+    tf.dispose([same, asInt, asBool]);
+    expect(tf.memory().numDataBuffers).toBe(buffersBefore - 1);
+    await tf.setBackend('cpu');
+  });
 });

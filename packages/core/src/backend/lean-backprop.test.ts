@@ -25,8 +25,8 @@ function gradsBothWays(
 }
 
 /** A customGrad identity whose gradient hands back dy itself: the same tensor object twice. */
-const passThrough = tf.customGrad((x: tf.Tensor) => ({
-  value: tf.clone(x),
+const passThrough = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+  value: tf.clone(args[0] as tf.Tensor),
   gradFunc: (dy: tf.Tensor) => dy,
 }));
 

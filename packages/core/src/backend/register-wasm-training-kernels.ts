@@ -15,7 +15,7 @@ import {
 } from './kernels/copy';
 import { makeMaxPoolGradKernel } from './kernels/max-pool-grad';
 import { makeMaxKernel, makeMeanKernel, makeSumKernel } from './kernels/reduce';
-import { makeIdentityKernel } from './kernels/identity';
+import { makeCastKernel, makeIdentityKernel } from './kernels/identity';
 import { makeOneHotKernel } from './kernels/one-hot';
 import { makeTransposeKernel } from './kernels/transpose';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './kernels/depthwise';
@@ -133,6 +133,7 @@ const KERNELS: TrainingKernel[] = [
   { kernelName: 'Max', make: makeMaxKernel },
   { kernelName: 'Transpose', make: makeTransposeKernel },
   { kernelName: 'Identity', make: makeIdentityKernel },
+  { kernelName: 'Cast', make: makeCastKernel },
   // Wrong results on stock wasm.
   { kernelName: 'OneHot', make: makeOneHotKernel },
   // selfsup's own: fused LayerNorm and exact GELU, each way one pass (see ops/layer-norm.ts and

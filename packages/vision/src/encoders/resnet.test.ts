@@ -62,11 +62,7 @@ describe('resnet', () => {
     expect(encoderFeatureDim(r50)).toBe(2048);
     // Bottleneck v1.5: the stride sits on the 3x3 conv.
     const conv = (n: string) => r50.getLayer(`resnet50.layer2.0.${n}`).getConfig();
-    expect([conv('conv1').strides, conv('conv2').strides, conv('conv3').strides]).toEqual([
-      [1, 1],
-      [2, 2],
-      [1, 1],
-    ]);
+    expect([conv('conv1').stride, conv('conv2').stride, conv('conv3').stride]).toEqual([1, 2, 1]);
     expect(r50.getLayer('resnet50.layer1.0.downsample.0').getWeights()[0].shape).toEqual([
       1, 1, 64, 256,
     ]);

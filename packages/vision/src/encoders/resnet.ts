@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { resolveRng, type Rng } from '@selfsup/core';
 import { BatchNorm } from '../layers/batch-norm';
-import { kaimingNormalFanOut } from '../layers/init';
+import { Conv2d } from '../layers/conv2d';
 
 /** Supported ResNet depths (torchvision's `resnet18` ... `resnet152`). */
 export type ResNetDepth = 18 | 34 | 50 | 101 | 152;
@@ -109,31 +109,18 @@ export function resnet(options: ResNetOptions, rng?: Rng): tf.LayersModel {
     stride: number,
     padding: number,
     layerName: string,
-  ): tf.SymbolicTensor => {
-    const inChannels = x.shape[3] as number;
-    let y = x;
-    // PyTorch pads symmetrically; tfjs 'same' pads strided convs asymmetrically. Pad explicitly
-    // unless 'same' is symmetric (stride 1, padding (k - 1) / 2).
-    let mode: 'same' | 'valid' = 'valid';
-    if (stride === 1 && 2 * padding === kernel - 1) {
-      mode = 'same';
-    } else if (padding > 0) {
-      y = tf.layers
-        .zeroPadding2d({ padding, name: `${layerName}.pad` })
-        .apply(y) as tf.SymbolicTensor;
-    }
-    return tf.layers
-      .conv2d({
-        filters,
-        kernelSize: kernel,
-        strides: stride,
-        padding: mode,
-        useBias: false,
-        kernelInitializer: kaimingNormalFanOut([kernel, kernel, inChannels, filters], gen.seed()),
-        name: layerName,
-      })
-      .apply(y) as tf.SymbolicTensor;
-  };
+  ): tf.SymbolicTensor =>
+    // PyTorch's symmetric padding (tfjs 'same' pads strided convs asymmetrically).
+    new Conv2d({
+      filters,
+      kernelSize: kernel,
+      stride,
+      padding,
+      useBias: false,
+      init: 'kaimingNormalFanOut',
+      seed: gen.seed(),
+      name: layerName,
+    }).apply(x) as tf.SymbolicTensor;
   const bn = (x: tf.SymbolicTensor, layerName: string, zeroGamma = false): tf.SymbolicTensor =>
     new BatchNorm({ name: layerName, gammaInit: zeroGamma ? 'zeros' : 'ones' }).apply(
       x,

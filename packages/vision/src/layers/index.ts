@@ -1,4 +1,5 @@
 export * from './batch-norm';
+export * from './conv2d';
 export * from './layer-norm';
 export * from './patch-embed';
 export * from './sincos-position-embedding';
