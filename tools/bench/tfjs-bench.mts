@@ -89,6 +89,7 @@ async function main(): Promise<Record<string, unknown>> {
   // Peak tfjs tensor memory: the first warm-up step runs under tf.profile, which snapshots
   // numBytes after every kernel (its own bookkeeping slows that step, which is not measured).
   let peakTensorBytes: number | null = null;
+  let peakBufferBytes: number | null = null;
   const warmupMs: number[] = [];
   for (let i = 0; i < warmup; i++) {
     if (i > 0) {
@@ -98,9 +99,11 @@ async function main(): Promise<Record<string, unknown>> {
     const check = tf.env().getBool('CHECK_COMPUTATION_FOR_ERRORS');
     tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
     let ms = 0;
+    const live = trackWasmBuffers();
     const profile = await tf.profile(async () => {
       ms = await timed();
     });
+    peakBufferBytes = live?.stop() ?? null;
     tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', check);
     peakTensorBytes = profile.peakBytes;
     warmupMs.push(ms);
@@ -143,12 +146,64 @@ async function main(): Promise<Record<string, unknown>> {
     samplesPerSec: Number(((w.batch * 1000) / median).toPrecision(4)),
     peakRssMB: mb(process.resourceUsage().maxRSS * 1024),
     startRssMB: mb(startRss),
+    // tfjs's numBytes: a buffer shared by several tensors (clones saved for the backward pass,
+    // reshapes) counts once per tensor, so this overstates memory; peakBufferMB does not.
     peakTensorMB: peakTensorBytes === null ? null : mb(peakTensorBytes),
+    peakBufferMB: peakBufferBytes === null ? null : mb(peakBufferBytes),
+    wasmHeapMB: wasmHeapBytes() === null ? null : mb(wasmHeapBytes()!),
     steadyTensorMB: mb(steadyBytes),
     tensorsLeakedPerRun: leaked,
     lossFirst: round(losses[0], 4),
     lossLast: round(losses[losses.length - 1], 4),
     loadAvg1m: [round(load1), round(load2)],
+  };
+}
+
+interface WasmModule {
+  _malloc(n: number): number;
+  _free(p: number): void;
+  HEAPU8: Uint8Array;
+}
+
+function wasmModule(): WasmModule | null {
+  return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as { wasm: WasmModule }).wasm : null;
+}
+
+/** The wasm heap's size: it only grows, so this is the high-water mark (what runs out at 4 GB). */
+function wasmHeapBytes(): number | null {
+  return wasmModule()?.HEAPU8.buffer.byteLength ?? null;
+}
+
+/**
+ * Peak bytes of tensor buffers live at once on the wasm heap until stop(): what was live at the
+ * start (tfjs's count, weights and optimizer state: no shared buffers) plus each _malloc from
+ * JavaScript since, minus each _free. Null on other backends.
+ */
+function trackWasmBuffers(): { stop(): number } | null {
+  const wasm = wasmModule();
+  if (wasm === null) return null;
+  const { _malloc: malloc, _free: free } = wasm;
+  const sizes = new Map<number, number>();
+  let live = tf.memory().numBytes;
+  let peak = live;
+  wasm._malloc = (n) => {
+    const p = malloc(n);
+    sizes.set(p, n);
+    live += n;
+    peak = Math.max(peak, live);
+    return p;
+  };
+  wasm._free = (p) => {
+    live -= sizes.get(p) ?? 0;
+    sizes.delete(p);
+    free(p);
+  };
+  return {
+    stop() {
+      wasm._malloc = malloc;
+      wasm._free = free;
+      return peak;
+    },
   };
 }
 
