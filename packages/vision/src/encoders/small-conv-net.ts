@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { resolveRng, type Rng } from '@selfsup/core';
 import { BatchNorm } from '../layers/batch-norm';
-import { kaimingNormalFanOut } from '../layers/init';
+import { Conv2d } from '../layers/conv2d';
 
 /** Options of {@link smallConvNet}. */
 export interface SmallConvNetOptions {
@@ -65,19 +65,18 @@ export function smallConvNet(options: SmallConvNetOptions, rng?: Rng): tf.Layers
   const gen = resolveRng(rng);
   const input = tf.input({ shape: inputShape, name: `${name}.input` });
   let x: tf.SymbolicTensor = input;
-  let channels = inputShape[2];
   widths.forEach((width, i) => {
     const prefix = `${name}.blocks.${i}`;
-    x = tf.layers
-      .conv2d({
-        filters: width,
-        kernelSize: 3,
-        padding: 'same',
-        useBias: false,
-        kernelInitializer: kaimingNormalFanOut([3, 3, channels, width], gen.seed()),
-        name: `${prefix}.conv`,
-      })
-      .apply(x) as tf.SymbolicTensor;
+    // selfsup's Conv2d rather than tfjs-layers': no input gradient for the first layer.
+    x = new Conv2d({
+      filters: width,
+      kernelSize: 3,
+      padding: 1,
+      useBias: false,
+      init: 'kaimingNormalFanOut',
+      seed: gen.seed(),
+      name: `${prefix}.conv`,
+    }).apply(x) as tf.SymbolicTensor;
     x = new BatchNorm({ name: `${prefix}.bn` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.reLU({ name: `${prefix}.relu` }).apply(x) as tf.SymbolicTensor;
     if (i < pools) {
@@ -85,7 +84,6 @@ export function smallConvNet(options: SmallConvNetOptions, rng?: Rng): tf.Layers
         .maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: `${prefix}.pool` })
         .apply(x) as tf.SymbolicTensor;
     }
-    channels = width;
   });
   const features = tf.layers
     .globalAveragePooling2d({ name: `${name}.avgpool` })
