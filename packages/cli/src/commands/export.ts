@@ -11,8 +11,9 @@ export function exportHelp(): string {
   return `Usage: selfsup export --run <run-dir> --out <dir> [--checkpoint <checkpoint-dir>]
 
 Writes the encoder of a run's newest valid checkpoint (or of --checkpoint) in the tfjs layers
-format: <dir>/model.json and <dir>/weights.bin. selfsup's batch norms are written as standard
-BatchNormalization layers, so plain @tensorflow/tfjs loads conv encoders (smallConvNet, ResNet):
+format: <dir>/model.json and <dir>/weights.bin. selfsup's batch norms and convolutions are
+written as standard BatchNormalization and Conv2D layers (with ZeroPadding2D where needed), so
+plain @tensorflow/tfjs loads conv encoders (smallConvNet, ResNet):
 
   const model = await tf.loadLayersModel('file://<dir>/model.json');   // with tfjs-node
   const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology,

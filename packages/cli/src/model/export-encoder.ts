@@ -8,7 +8,10 @@ export interface ExportedEncoder {
   weightsBin: string;
   /** Layer classes that plain tfjs does not know (`import '@selfsup/vision'` registers them). */
   customClasses: string[];
-  /** Layers rewritten as standard tfjs layers (selfsup batch norms as BatchNormalization). */
+  /**
+   * Layers rewritten as standard tfjs layers (selfsup batch norms as BatchNormalization,
+   * convolutions as Conv2D, after a ZeroPadding2D where PyTorch's padding is not 'same').
+   */
   converted: number;
 }
 
@@ -55,6 +58,64 @@ function convertBatchNorms(
   return converted.size;
 }
 
+/**
+ * Rewrites selfsup's `SelfsupConv2d` layers (PyTorch padding) as tfjs's `Conv2D`: padding 0 is
+ * 'valid', stride 1 with `2p = k - 1` is 'same'; any other padding gets a `ZeroPadding2D` layer
+ * (`<name>.pad`) in front, which computes the same thing. Weight names are unchanged.
+ */
+function convertConvs(topology: { config?: { layers?: LayerJson[] } }): number {
+  const layers = topology.config?.layers;
+  if (layers === undefined) return 0;
+  let converted = 0;
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i];
+    if (layer.class_name !== 'SelfsupConv2d') continue;
+    const c = layer.config;
+    const k = Number(c.kernel_size);
+    const stride = Number(c.stride ?? 1);
+    const pad = Number(c.padding ?? 0);
+    let mode = 'valid';
+    if (pad > 0 && stride === 1 && 2 * pad === k - 1) {
+      mode = 'same';
+    } else if (pad > 0) {
+      const padName = `${String(c.name)}.pad`;
+      layers.splice(i, 0, {
+        name: padName,
+        class_name: 'ZeroPadding2D',
+        config: {
+          name: padName,
+          trainable: c.trainable ?? true,
+          dtype: 'float32',
+          padding: [
+            [pad, pad],
+            [pad, pad],
+          ],
+          data_format: 'channels_last',
+        },
+        inbound_nodes: layer.inbound_nodes,
+      });
+      i++;
+      layer.inbound_nodes = [[[padName, 0, 0, {}]]];
+    }
+    layer.class_name = 'Conv2D';
+    layer.config = {
+      name: c.name,
+      trainable: c.trainable ?? true,
+      dtype: c.dtype ?? 'float32',
+      filters: c.filters,
+      kernel_size: [k, k],
+      strides: [stride, stride],
+      padding: mode,
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      activation: 'linear',
+      use_bias: c.use_bias ?? true,
+    };
+    converted++;
+  }
+  return converted;
+}
+
 function layerClasses(topology: unknown): string[] {
   const out = new Set<string>();
   const visit = (x: unknown): void => {
@@ -71,7 +132,8 @@ function layerClasses(topology: unknown): string[] {
 
 /**
  * Saves an encoder in the tfjs layers format (`model.json` + `weights.bin`) so that plain tfjs
- * loads it: selfsup's batch norms become standard `BatchNormalization` layers. Encoders with
+ * loads it: selfsup's batch norms become standard `BatchNormalization` layers and its
+ * convolutions `Conv2D` (with `ZeroPadding2D` where needed). Encoders with
  * other selfsup layers (ViT) keep them; loading those needs `import '@selfsup/vision'` first.
  *
  * @example
@@ -98,7 +160,7 @@ export async function exportEncoder(
     config?: { layers?: LayerJson[] };
   };
   const specs = (a.weightSpecs ?? []).map((s) => ({ ...s }));
-  const converted = convertBatchNorms(topology, specs);
+  const converted = convertBatchNorms(topology, specs) + convertConvs(topology);
   const customClasses = layerClasses(topology).filter((c) => c.startsWith('Selfsup'));
   const weightData =
     a.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData);
