@@ -223,6 +223,18 @@ float* whole(const F32& a, int64_t size, const char* what) {
   return operand(a, 0, 1, size, size, what);
 }
 
+// undefined or null (an argument left out counts as undefined).
+bool is_nullish(napi_env env, napi_value v) {
+  napi_valuetype type;
+  if (napi_typeof(env, v, &type) != napi_ok) return true;
+  return type == napi_undefined || type == napi_null;
+}
+
+// An optional Float32Array of exactly `size` elements, or nullptr when left out.
+float* optional_whole(napi_env env, napi_value v, int64_t size, const char* what) {
+  return is_nullish(env, v) ? nullptr : whole(get_f32(env, v, what), size, what);
+}
+
 // conv2d(x, filter, y, geometry)
 // conv2dBackpropInput(dy, filter, dx, geometry)
 // conv2dBackpropFilter(x, dy, dfilter, geometry)
@@ -260,10 +272,11 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   }
 }
 
-// batchNormForward(x, gamma, beta, epsilon, y, mean, variance, invStd, rows, channels)
+// batchNormForward(x, gamma, beta, epsilon, y, mean, variance, invStd, rows, channels,
+//                  [residual], [relu])
 napi_value BatchNormForward(napi_env env, napi_callback_info info) {
   try {
-    napi_value argv[10];
+    napi_value argv[12];
     get_args(env, info, argv, 10);
     const int64_t rows = get_int(env, argv[8], "rows");
     const int64_t channels = get_int(env, argv[9], "channels");
@@ -271,6 +284,10 @@ napi_value BatchNormForward(napi_env env, napi_callback_info info) {
     if (napi_get_value_double(env, argv[3], &epsilon) != napi_ok || !(epsilon > 0))
       throw ArgError{"epsilon must be a positive number"};
     const int64_t size = rows * channels;
+    const float* residual = optional_whole(env, argv[10], size, "residual");
+    bool relu = false;
+    if (!is_nullish(env, argv[11]) && napi_get_value_bool(env, argv[11], &relu) != napi_ok)
+      throw ArgError{"relu must be a boolean"};
     selfsup::batch_norm_forward(
         pool(), whole(get_f32(env, argv[0], "x"), size, "x"), rows, channels,
         whole(get_f32(env, argv[1], "gamma"), channels, "gamma"),
@@ -278,21 +295,24 @@ napi_value BatchNormForward(napi_env env, napi_callback_info info) {
         whole(get_f32(env, argv[4], "y"), size, "y"),
         whole(get_f32(env, argv[5], "mean"), channels, "mean"),
         whole(get_f32(env, argv[6], "variance"), channels, "variance"),
-        whole(get_f32(env, argv[7], "invStd"), channels, "invStd"));
+        whole(get_f32(env, argv[7], "invStd"), channels, "invStd"), residual, relu);
     return nullptr;
   } catch (const ArgError& e) {
     return throw_error(env, "batchNormForward: " + e.message);
   }
 }
 
-// batchNormBackward(dy, x, mean, invStd, gamma, dx, dgamma, dbeta, rows, channels)
+// batchNormBackward(dy, x, mean, invStd, gamma, dx, dgamma, dbeta, rows, channels,
+//                   [reluOutput], [dresidual])
 napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   try {
-    napi_value argv[10];
+    napi_value argv[12];
     get_args(env, info, argv, 10);
     const int64_t rows = get_int(env, argv[8], "rows");
     const int64_t channels = get_int(env, argv[9], "channels");
     const int64_t size = rows * channels;
+    const float* relu_output = optional_whole(env, argv[10], size, "reluOutput");
+    float* dresidual = optional_whole(env, argv[11], size, "dresidual");
     selfsup::batch_norm_backward(
         pool(), whole(get_f32(env, argv[0], "dy"), size, "dy"),
         whole(get_f32(env, argv[1], "x"), size, "x"), rows, channels,
@@ -301,7 +321,7 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
         whole(get_f32(env, argv[4], "gamma"), channels, "gamma"),
         whole(get_f32(env, argv[5], "dx"), size, "dx"),
         whole(get_f32(env, argv[6], "dgamma"), channels, "dgamma"),
-        whole(get_f32(env, argv[7], "dbeta"), channels, "dbeta"));
+        whole(get_f32(env, argv[7], "dbeta"), channels, "dbeta"), relu_output, dresidual);
     return nullptr;
   } catch (const ArgError& e) {
     return throw_error(env, "batchNormBackward: " + e.message);

@@ -27,9 +27,32 @@ int tasks_for(ThreadPool& pool, int64_t rows, int64_t channels) {
 
 }  // namespace
 
+namespace {
+
+// The last pass of the batch-norm forward, one instantiation per epilogue so that each inner
+// loop stays branch-free (and vectorized).
+template <bool kResidual, bool kRelu>
+void batch_norm_apply(const float* in, const float* res, const float* scale, const float* shift,
+                      int64_t channels, float* out) {
+  for (int64_t c = 0; c < channels; c++) {
+    float v = in[c] * scale[c] + shift[c];
+    if (kResidual) v += res[c];
+    // v < 0 ? 0 : v keeps NaN (as tfjs's relu), unlike std::max(0.f, v).
+    if (kRelu) v = v < 0.f ? 0.f : v;
+    out[c] = v;
+  }
+}
+
+// dy masked by the sign of a relu's output: dy where y > 0, 0 where y <= 0, NaN where y is NaN
+// (as selfsup's reluGrad kernel).
+inline float relu_masked(float dy, float y) { return y > 0.f ? dy : (y == y ? 0.f : y); }
+
+}  // namespace
+
 void batch_norm_forward(ThreadPool& pool, const float* x, int64_t rows, int64_t channels,
                         const float* gamma, const float* beta, float epsilon, float* y,
-                        float* mean, float* variance, float* inv_std) {
+                        float* mean, float* variance, float* inv_std, const float* residual,
+                        bool relu) {
   const int tasks = tasks_for(pool, rows, channels);
   // Per task: sums of x and of x^2 per channel, float accumulators per row block, double overall.
   std::vector<double> partial(static_cast<size_t>(tasks) * channels * 2, 0.0);
@@ -77,19 +100,22 @@ void batch_norm_forward(ThreadPool& pool, const float* x, int64_t rows, int64_t 
     scale[c] = static_cast<float>(gamma[c] * is);
     shift[c] = static_cast<float>(beta[c] - gamma[c] * is * m);
   }
+  auto apply = residual != nullptr ? (relu ? batch_norm_apply<true, true> : batch_norm_apply<true, false>)
+                                    : (relu ? batch_norm_apply<false, true> : batch_norm_apply<false, false>);
   pool.parallel_for(tasks, [&](int t) {
     const Span s = span_of(t, tasks, rows);
     for (int64_t r = s.first; r < s.end; r++) {
-      const float* in = x + r * channels;
-      float* out = y + r * channels;
-      for (int64_t c = 0; c < channels; c++) out[c] = in[c] * scale[c] + shift[c];
+      const int64_t at = r * channels;
+      apply(x + at, residual != nullptr ? residual + at : nullptr, scale.data(), shift.data(),
+            channels, y + at);
     }
   });
 }
 
 void batch_norm_backward(ThreadPool& pool, const float* dy, const float* x, int64_t rows,
                          int64_t channels, const float* mean, const float* inv_std,
-                         const float* gamma, float* dx, float* dgamma, float* dbeta) {
+                         const float* gamma, float* dx, float* dgamma, float* dbeta,
+                         const float* relu_output, float* dresidual) {
   const int tasks = tasks_for(pool, rows, channels);
   std::vector<double> partial(static_cast<size_t>(tasks) * channels * 2, 0.0);
   pool.parallel_for(tasks, [&](int t) {
@@ -105,6 +131,15 @@ void batch_norm_backward(ThreadPool& pool, const float* dy, const float* x, int6
       for (int64_t r = r0; r < r1; r++) {
         const float* g = dy + r * channels;
         const float* in = x + r * channels;
+        if (relu_output != nullptr) {
+          const float* out = relu_output + r * channels;
+          for (int64_t c = 0; c < channels; c++) {
+            const float m = relu_masked(g[c], out[c]);
+            b_dy[c] += m;
+            b_dyx[c] += m * (in[c] - mean[c]);
+          }
+          continue;
+        }
         for (int64_t c = 0; c < channels; c++) {
           b_dy[c] += g[c];
           b_dyx[c] += g[c] * (in[c] - mean[c]);
@@ -140,7 +175,18 @@ void batch_norm_backward(ThreadPool& pool, const float* dy, const float* x, int6
       const float* g = dy + r * channels;
       const float* in = x + r * channels;
       float* out = dx + r * channels;
+      if (relu_output != nullptr) {
+        const float* y = relu_output + r * channels;
+        float* dres = dresidual != nullptr ? dresidual + r * channels : nullptr;
+        for (int64_t c = 0; c < channels; c++) {
+          const float m = relu_masked(g[c], y[c]);
+          out[c] = a[c] * m + b[c] * in[c] + k[c];
+          if (dres != nullptr) dres[c] = m;
+        }
+        continue;
+      }
       for (int64_t c = 0; c < channels; c++) out[c] = a[c] * g[c] + b[c] * in[c] + k[c];
+      if (dresidual != nullptr) std::copy(g, g + channels, dresidual + r * channels);
     }
   });
 }

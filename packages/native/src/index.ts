@@ -147,6 +147,8 @@ export interface NativeKernels {
    * Training-mode batch normalization of x `[rows, channels]` (channels last, any leading axes
    * flattened): `y = gamma * (x - mean) * invStd + beta` with the batch mean and biased variance
    * per channel, written to `mean`, `variance` and `invStd = 1 / sqrt(variance + epsilon)`.
+   * In the same pass, optionally: `y += residual` (shaped like x), then `y = max(y, 0)` when
+   * `relu` (NaN stays NaN).
    */
   batchNormForward(o: {
     x: Float32Array;
@@ -159,10 +161,15 @@ export interface NativeKernels {
     invStd: Float32Array;
     rows: number;
     channels: number;
+    residual?: Float32Array;
+    relu?: boolean;
   }): void;
   /**
    * The gradients of `sum(dy * y)` for {@link NativeKernels.batchNormForward}, from x and the
-   * mean and invStd it wrote: `dx`, `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)`.
+   * mean and invStd it wrote: `dx`, `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)`. For a forward
+   * with `relu`, pass its output as `reluOutput`: dy is masked to `g` (dy where the output > 0,
+   * 0 where <= 0, NaN where NaN) first; `dresidual`, when given, receives g (or dy without
+   * relu), the residual's gradient.
    */
   batchNormBackward(o: {
     dy: Float32Array;
@@ -175,6 +182,8 @@ export interface NativeKernels {
     dbeta: Float32Array;
     rows: number;
     channels: number;
+    reluOutput?: Float32Array;
+    dresidual?: Float32Array;
   }): void;
   /**
    * Layer normalization of each row of x `[rows, channels]` over its channels (channels >= 1):
@@ -369,6 +378,8 @@ function wrap(addon: Addon): NativeKernels {
         o.invStd,
         o.rows,
         o.channels,
+        o.residual,
+        o.relu ?? false,
       ),
     batchNormBackward: (o) =>
       addon.batchNormBackward(
@@ -382,6 +393,8 @@ function wrap(addon: Addon): NativeKernels {
         o.dbeta,
         o.rows,
         o.channels,
+        o.reluOutput,
+        o.dresidual,
       ),
     layerNormForward: (o) =>
       addon.layerNormForward(

@@ -417,6 +417,121 @@ describe.skipIf(skip)('@selfsup/native', () => {
     }
   });
 
+  it('batch norm with a residual and a relu in the same pass, and their gradients, equal a float64 reference', () => {
+    const [rows, channels] = [777, 12];
+    const x = random(rows * channels, 51).map((v, i) => (1 + (i % 3)) * v);
+    const residual = random(rows * channels, 52);
+    const gamma = random(channels, 53);
+    const beta = random(channels, 54);
+    const dy = random(rows * channels, 55);
+    const eps = 1e-5;
+    const mean = new Float64Array(channels);
+    const variance = new Float64Array(channels);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < channels; c++) mean[c] += x[r * channels + c] / rows;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < channels; c++) variance[c] += (x[r * channels + c] - mean[c]) ** 2 / rows;
+    const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
+    const xhat = (i: number, c: number) => (x[i] - mean[c]) * invStd[c];
+    for (const [withResidual, relu] of [
+      [true, true],
+      [false, true],
+      [true, false],
+    ] as const) {
+      // y = max(0, bn(x) + residual); g = dy * (y > 0); bn's backward with g; dresidual = g.
+      const wantY = new Float64Array(rows * channels);
+      const g = new Float64Array(rows * channels);
+      const sumG = new Float64Array(channels);
+      const sumGXhat = new Float64Array(channels);
+      for (let i = 0; i < x.length; i++) {
+        const c = i % channels;
+        const pre = gamma[c] * xhat(i, c) + beta[c] + (withResidual ? residual[i] : 0);
+        wantY[i] = relu ? Math.max(0, pre) : pre;
+        g[i] = relu && !(pre > 0) ? 0 : dy[i];
+        sumG[c] += g[i];
+        sumGXhat[c] += g[i] * xhat(i, c);
+      }
+      const wantDx = g.map((gi, i) => {
+        const c = i % channels;
+        return gamma[c] * invStd[c] * (gi - sumG[c] / rows - (xhat(i, c) * sumGXhat[c]) / rows);
+      });
+      for (const threads of [1, 2]) {
+        native.setThreads(threads);
+        const out = {
+          y: new Float32Array(rows * channels),
+          mean: new Float32Array(channels),
+          variance: new Float32Array(channels),
+          invStd: new Float32Array(channels),
+          dx: new Float32Array(rows * channels),
+          dgamma: new Float32Array(channels),
+          dbeta: new Float32Array(channels),
+          dresidual: new Float32Array(rows * channels),
+        };
+        const { dresidual, ...fwd } = out;
+        native.batchNormForward({
+          x,
+          gamma,
+          beta,
+          epsilon: eps,
+          rows,
+          channels,
+          ...fwd,
+          residual: withResidual ? residual : undefined,
+          relu,
+        });
+        native.batchNormBackward({
+          dy,
+          x,
+          gamma,
+          rows,
+          channels,
+          ...fwd,
+          reluOutput: relu ? out.y : undefined,
+          dresidual: withResidual ? dresidual : undefined,
+        });
+        const what = `residual ${withResidual}, relu ${relu}, ${threads} threads`;
+        expect(maxAbsDiff(out.y, wantY), what).toBeLessThan(1e-4);
+        expect(maxAbsDiff(out.dx, wantDx), what).toBeLessThan(1e-4);
+        expect(maxAbsDiff(out.dgamma, sumGXhat), what).toBeLessThan(1e-3);
+        expect(maxAbsDiff(out.dbeta, sumG), what).toBeLessThan(1e-3);
+        if (withResidual) expect(maxAbsDiff(dresidual, g), what).toBeLessThan(1e-6);
+        else expect(dresidual.every((v) => v === 0)).toBe(true);
+      }
+    }
+    // NaN in stays NaN out; its gradient is NaN where the output is NaN.
+    const nanX = Float32Array.from(x);
+    nanX[3] = NaN;
+    const o = {
+      y: new Float32Array(rows * channels),
+      mean: new Float32Array(channels),
+      variance: new Float32Array(channels),
+      invStd: new Float32Array(channels),
+    };
+    native.batchNormForward({
+      x: nanX,
+      gamma,
+      beta,
+      epsilon: eps,
+      rows,
+      channels,
+      ...o,
+      relu: true,
+    });
+    expect(Number.isNaN(o.y[3])).toBe(true);
+    expect(() =>
+      native.batchNormForward({
+        x,
+        gamma,
+        beta,
+        epsilon: eps,
+        rows,
+        channels,
+        ...o,
+        residual: new Float32Array(5),
+      }),
+    ).toThrow(/residual needs/);
+  });
+
   it.each([
     // Overlapping windows, padded edges.
     ['3x3 stride 2 padding 1', geometry(2, [7, 6, 3], [3, 3, 3], [2, 2], [1, 1], [1, 1, 1, 1])],

@@ -25,19 +25,31 @@ interface LayerJson {
  * Rewrites selfsup's `SelfsupBatchNorm` layers (PyTorch semantics) as tfjs's standard
  * `BatchNormalization`, which computes the same thing in inference mode: `gamma * (x - mean) /
  * sqrt(var + eps) + beta`. Keras' momentum is `1 - momentum` of PyTorch's; the running statistics
- * are renamed `moving_mean` / `moving_variance`. Returns the names of the converted layers.
+ * are renamed `moving_mean` / `moving_variance`. A batch norm that fuses a residual add and/or a
+ * relu becomes `<name>.bn` (BatchNormalization), then an `Add` with the residual and an
+ * `Activation('relu')`, the last of them keeping the original name so that the layers reading
+ * it need no change. Returns the number of converted batch norms.
  */
 function convertBatchNorms(
   topology: { config?: { layers?: LayerJson[] } },
   specs: tf.io.WeightsManifestEntry[],
 ): number {
-  const converted = new Set<string>();
-  for (const layer of topology.config?.layers ?? []) {
+  const layers = topology.config?.layers ?? [];
+  const renamed = new Map<string, string>(); // original layer name -> BatchNormalization's
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i];
     if (layer.class_name !== 'SelfsupBatchNorm') continue;
     const c = layer.config;
+    const name = String(c.name);
+    const relu = c.activation === 'relu';
+    const inbound = (layer.inbound_nodes as unknown[][][] | undefined) ?? [];
+    const residual = inbound[0]?.length === 2 ? inbound[0][1] : undefined;
+    const fused = relu || residual !== undefined;
+    const bnName = fused ? `${name}.bn` : name;
     layer.class_name = 'BatchNormalization';
+    layer.name = bnName;
     layer.config = {
-      name: c.name,
+      name: bnName,
       trainable: c.trainable ?? true,
       dtype: c.dtype ?? 'float32',
       axis: -1,
@@ -46,16 +58,42 @@ function convertBatchNorms(
       center: c.center ?? true,
       scale: c.scale ?? true,
     };
-    converted.add(String(c.name));
+    renamed.set(name, bnName);
+    if (!fused) continue;
+    layer.inbound_nodes = inbound.map((node) => [node[0]]);
+    const after: LayerJson[] = [];
+    let last = bnName;
+    if (residual !== undefined) {
+      const addName = relu ? `${name}.add` : name;
+      after.push({
+        name: addName,
+        class_name: 'Add',
+        config: { name: addName, trainable: true, dtype: 'float32' },
+        inbound_nodes: [[[last, 0, 0, {}], residual]],
+      });
+      last = addName;
+    }
+    if (relu) {
+      after.push({
+        name,
+        class_name: 'Activation',
+        config: { name, trainable: true, dtype: 'float32', activation: 'relu' },
+        inbound_nodes: [[[last, 0, 0, {}]]],
+      });
+    }
+    layers.splice(i + 1, 0, ...after);
+    i += after.length;
   }
   for (const spec of specs) {
     const slash = spec.name.lastIndexOf('/');
-    if (!converted.has(spec.name.slice(0, slash))) continue;
+    const bnName = renamed.get(spec.name.slice(0, slash));
+    if (bnName === undefined) continue;
     const leaf = spec.name.slice(slash + 1);
-    if (leaf === 'running_mean') spec.name = `${spec.name.slice(0, slash)}/moving_mean`;
-    else if (leaf === 'running_var') spec.name = `${spec.name.slice(0, slash)}/moving_variance`;
+    const newLeaf =
+      leaf === 'running_mean' ? 'moving_mean' : leaf === 'running_var' ? 'moving_variance' : leaf;
+    spec.name = `${bnName}/${newLeaf}`;
   }
-  return converted.size;
+  return renamed.size;
 }
 
 /**

@@ -74,7 +74,7 @@ describe('resnet', () => {
     expect(side('resnet18.conv1')).toBe(32);
     expect(side('resnet18.maxpool')).toBe(16);
     expect(
-      ['layer1', 'layer2', 'layer3', 'layer4'].map((l) => side(`resnet18.${l}.1.relu`)),
+      ['layer1', 'layer2', 'layer3', 'layer4'].map((l) => side(`resnet18.${l}.1.bn2`)),
     ).toEqual([16, 8, 4, 2]);
     const cifar = resnet({
       depth: 18,
@@ -92,7 +92,7 @@ describe('resnet', () => {
       widths: [4, 4, 4, 4],
     });
     expect(solo.getLayer('resnet18.conv1').outputShape[1]).toBe(34);
-    expect(solo.getLayer('resnet18.layer4.1.relu').outputShape[1]).toBe(5);
+    expect(solo.getLayer('resnet18.layer4.1.bn2').outputShape[1]).toBe(5);
   });
 
   it('pads strided convs symmetrically as PyTorch (7x7, stride 2, padding 3)', () => {
@@ -138,7 +138,7 @@ describe('resnet', () => {
       inputs: m.inputs,
       outputs: [
         m.getLayer('resnet18.maxpool').output,
-        m.getLayer('resnet18.layer1.1.relu').output,
+        m.getLayer('resnet18.layer1.1.bn2').output,
       ] as tf.SymbolicTensor[],
     });
     const [before, after] = probe.predict(

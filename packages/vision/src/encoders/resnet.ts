@@ -52,12 +52,14 @@ const STAGES: Record<ResNetDepth, { blocks: number[]; bottleneck: boolean }> = {
  * D = widths[3] (BasicBlock) or 4 * widths[3] (Bottleneck). Downsampling shortcuts are a 1x1
  * conv + BN where the stride or width changes. Convs have no bias and are initialized
  * `kaiming_normal_(mode='fan_out', nonlinearity='relu')`; batch norms (PyTorch momentum 0.1,
- * epsilon 1e-5) gamma 1, beta 0. Strided convs and the max-pool pad symmetrically as PyTorch
- * (explicit zero padding, then 'valid'), so torchvision weights map one to one.
+ * epsilon 1e-5) gamma 1, beta 0. Convs pad symmetrically as PyTorch ({@link Conv2d}), and the
+ * max-pool after explicit zero padding, so torchvision weights map one to one.
  *
  * Layers carry torchvision's module names under `<name>.`: `conv1`, `bn1`, `maxpool`,
  * `layer<s>.<b>.conv1|bn1|conv2|bn2|conv3|bn3|downsample.0|downsample.1`, `avgpool`. Kernels
- * are [kh, kw, in, out] (PyTorch's `weight.permute(2, 3, 1, 0)`).
+ * are [kh, kw, in, out] (PyTorch's `weight.permute(2, 3, 1, 0)`). The relus are fused into the
+ * batch norms before them, and each block's last batch norm (`bn2`, `bn3`) also adds the
+ * shortcut: its output is the block's output, `relu(bn(conv(...)) + shortcut)`.
  *
  * Trainable parameters (verified by the tests): ResNet-18 11,176,512 (ImageNet stem) and
  * 11,168,832 (CIFAR stem), ResNet-34 21,284,672, ResNet-50 23,508,032: torchvision's counts
@@ -121,22 +123,26 @@ export function resnet(options: ResNetOptions, rng?: Rng): tf.LayersModel {
       seed: gen.seed(),
       name: layerName,
     }).apply(x) as tf.SymbolicTensor;
-  const bn = (x: tf.SymbolicTensor, layerName: string, zeroGamma = false): tf.SymbolicTensor =>
-    new BatchNorm({ name: layerName, gammaInit: zeroGamma ? 'zeros' : 'ones' }).apply(
-      x,
-    ) as tf.SymbolicTensor;
-  const relu = (x: tf.SymbolicTensor, layerName: string): tf.SymbolicTensor =>
-    tf.layers.reLU({ name: layerName }).apply(x) as tf.SymbolicTensor;
+  // Batch norms fuse the relu (and a block's residual add) that follows them: one pass each way
+  // and a third less activation memory; `relu(bn(x) + shortcut)` as in torchvision.
+  const bn = (
+    x: tf.SymbolicTensor,
+    layerName: string,
+    opts: { zeroGamma?: boolean; relu?: boolean; residual?: tf.SymbolicTensor } = {},
+  ): tf.SymbolicTensor =>
+    new BatchNorm({
+      name: layerName,
+      gammaInit: opts.zeroGamma === true ? 'zeros' : 'ones',
+      activation: opts.relu === true ? 'relu' : 'linear',
+    }).apply(opts.residual === undefined ? x : [x, opts.residual]) as tf.SymbolicTensor;
 
   const input = tf.input({ shape: inputShape, name: `${name}.input` });
   const stem = widths[0];
   let x: tf.SymbolicTensor;
   if (cifarStem) {
-    x = conv(input, stem, 3, 1, stemPadding, `${name}.conv1`);
-    x = relu(bn(x, `${name}.bn1`), `${name}.relu`);
+    x = bn(conv(input, stem, 3, 1, stemPadding, `${name}.conv1`), `${name}.bn1`, { relu: true });
   } else {
-    x = conv(input, stem, 7, 2, 3, `${name}.conv1`);
-    x = relu(bn(x, `${name}.bn1`), `${name}.relu`);
+    x = bn(conv(input, stem, 7, 2, 3, `${name}.conv1`), `${name}.bn1`, { relu: true });
     // MaxPool2d(3, 2, padding=1) pads with -inf; after the ReLU every value is >= 0, so zero
     // padding gives the same maxima.
     x = tf.layers
@@ -154,21 +160,23 @@ export function resnet(options: ResNetOptions, rng?: Rng): tf.LayersModel {
       const p = `${name}.layer${s + 1}.${b}`;
       const inChannels = x.shape[3] as number;
       const outChannels = planes * expansion;
+      // The branch, up to its last convolution (seeds drawn in torchvision's module order).
       let y: tf.SymbolicTensor;
       if (stages.bottleneck) {
-        y = relu(bn(conv(x, planes, 1, 1, 0, `${p}.conv1`), `${p}.bn1`), `${p}.relu1`);
-        y = relu(bn(conv(y, planes, 3, stride, 1, `${p}.conv2`), `${p}.bn2`), `${p}.relu2`);
-        y = bn(conv(y, outChannels, 1, 1, 0, `${p}.conv3`), `${p}.bn3`, zeroInitResidual);
+        y = bn(conv(x, planes, 1, 1, 0, `${p}.conv1`), `${p}.bn1`, { relu: true });
+        y = bn(conv(y, planes, 3, stride, 1, `${p}.conv2`), `${p}.bn2`, { relu: true });
+        y = conv(y, outChannels, 1, 1, 0, `${p}.conv3`);
       } else {
-        y = relu(bn(conv(x, planes, 3, stride, 1, `${p}.conv1`), `${p}.bn1`), `${p}.relu1`);
-        y = bn(conv(y, planes, 3, 1, 1, `${p}.conv2`), `${p}.bn2`, zeroInitResidual);
+        y = bn(conv(x, planes, 3, stride, 1, `${p}.conv1`), `${p}.bn1`, { relu: true });
+        y = conv(y, planes, 3, 1, 1, `${p}.conv2`);
       }
       let shortcut = x;
       if (stride !== 1 || inChannels !== outChannels) {
         shortcut = bn(conv(x, outChannels, 1, stride, 0, `${p}.downsample.0`), `${p}.downsample.1`);
       }
-      const sum = tf.layers.add({ name: `${p}.add` }).apply([y, shortcut]) as tf.SymbolicTensor;
-      x = relu(sum, `${p}.relu`);
+      // The branch's last batch norm adds the shortcut and applies the block's relu.
+      const lastBn = `${p}.bn${stages.bottleneck ? 3 : 2}`;
+      x = bn(y, lastBn, { zeroGamma: zeroInitResidual, relu: true, residual: shortcut });
     }
   });
   const features = tf.layers

@@ -27,7 +27,7 @@ describe('smallConvNet', () => {
   it('pools after every block but the last by default (28 -> 14 -> 7 -> 3, then GAP)', () => {
     const model = smallConvNet({ inputShape: [28, 28, 1] });
     expect(model.getLayer('small_conv_net.blocks.2.pool').outputShape).toEqual([null, 3, 3, 128]);
-    expect(model.getLayer('small_conv_net.blocks.3.relu').outputShape).toEqual([null, 3, 3, 256]);
+    expect(model.getLayer('small_conv_net.blocks.3.bn').outputShape).toEqual([null, 3, 3, 256]);
     expect(() => model.getLayer('small_conv_net.blocks.3.pool')).toThrow();
     const pooled = smallConvNet({ inputShape: [32, 32, 3], poolLastBlock: true });
     expect(pooled.getLayer('small_conv_net.blocks.3.pool').outputShape).toEqual([null, 2, 2, 256]);

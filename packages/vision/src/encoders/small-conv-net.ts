@@ -26,7 +26,8 @@ export interface SmallConvNetOptions {
  * (`kaiming_normal_`, fan_out, ReLU gain), batch norms with gamma 1, beta 0; all kernels are drawn
  * from seeds of `rng`.
  *
- * Layers are named `<name>.blocks.<i>.conv|bn|relu|pool` and `<name>.avgpool`.
+ * Layers are named `<name>.blocks.<i>.conv|bn|pool` (the batch norm applies the relu) and
+ * `<name>.avgpool`.
  *
  * @param options - See {@link SmallConvNetOptions}.
  * @param rng - Generator of the initialization seeds; defaults to the global one.
@@ -77,8 +78,8 @@ export function smallConvNet(options: SmallConvNetOptions, rng?: Rng): tf.Layers
       seed: gen.seed(),
       name: `${prefix}.conv`,
     }).apply(x) as tf.SymbolicTensor;
-    x = new BatchNorm({ name: `${prefix}.bn` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.reLU({ name: `${prefix}.relu` }).apply(x) as tf.SymbolicTensor;
+    // The relu fused into the batch norm: one pass each way, one activation less to keep.
+    x = new BatchNorm({ name: `${prefix}.bn`, activation: 'relu' }).apply(x) as tf.SymbolicTensor;
     if (i < pools) {
       x = tf.layers
         .maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: `${prefix}.pool` })

@@ -155,4 +155,113 @@ describe('BatchNorm', () => {
       0,
     );
   });
+
+  it('adds a residual and applies a relu when asked: relu(bn(x) + r), training and inference', () => {
+    const values = fixedValues(48, 8).map((v, i) => v * 2 + (i % 4));
+    const residual = fixedValues(48, 9);
+    const x = tf.tensor4d(values, [3, 2, 2, 4]);
+    const r = tf.tensor4d(residual, [3, 2, 2, 4]);
+    const gamma = [1.5, -0.5, 2, 0.7];
+    const beta = [0.1, 0.2, -0.3, 0];
+    const rm = [0.3, -0.2, 0.5, 1];
+    const rv = [1.2, 0.8, 2, 0.5];
+    const setup = (bn: BatchNorm) => {
+      bn.apply([x, r]);
+      bn.setWeights([tf.tensor1d(gamma), tf.tensor1d(beta), tf.tensor1d(rm), tf.tensor1d(rv)]);
+    };
+    const fused = new BatchNorm({ activation: 'relu', epsilon: 1e-5 });
+    setup(fused);
+    // Training: batch statistics (brute force), then + r and the relu.
+    const ref = bruteForce(values, 12, 4, gamma, beta, 1e-5);
+    const want = ref.y.map((v, i) => Math.max(0, v + residual[i]));
+    const y = fused.apply([x, r], { training: true }) as tf.Tensor;
+    expect(y.shape).toEqual([3, 2, 2, 4]);
+    expectClose(y.dataSync(), want);
+    expect(want.filter((v) => v === 0).length).toBeGreaterThan(5); // the relu clips some
+    // The running statistics moved exactly as without the residual.
+    const plain = new BatchNorm({ epsilon: 1e-5 });
+    plain.apply(x);
+    plain.setWeights([tf.tensor1d(gamma), tf.tensor1d(beta), tf.tensor1d(rm), tf.tensor1d(rv)]);
+    plain.apply(x, { training: true });
+    fused
+      .getWeights()
+      .forEach((w, i) => expectClose(w.dataSync(), plain.getWeights()[i].dataSync()));
+    // Inference: running statistics.
+    const inf = new BatchNorm({ activation: 'relu', epsilon: 1e-5 });
+    setup(inf);
+    const z = inf.apply([x, r]) as tf.Tensor;
+    const wantZ = Array.from(values, (v, i) => {
+      const c = i % 4;
+      return Math.max(
+        0,
+        ((v - rm[c]) / Math.sqrt(rv[c] + 1e-5)) * gamma[c] + beta[c] + residual[i],
+      );
+    });
+    expectClose(z.dataSync(), wantZ);
+    // Relu without a residual.
+    const onlyRelu = new BatchNorm({ activation: 'relu' });
+    const u = onlyRelu.apply(x, { training: true }) as tf.Tensor;
+    expect(Math.min(...u.dataSync())).toBe(0);
+    tf.dispose([x, r, y, z, u]);
+  });
+
+  it('gradients through the fused layer reach x, the residual, gamma and beta as the separate ops', () => {
+    const x = tf.tensor4d(fixedValues(48, 10), [3, 2, 2, 4]);
+    const r = tf.tensor4d(fixedValues(48, 11), [3, 2, 2, 4]);
+    const w = tf.tensor4d(fixedValues(48, 12), [3, 2, 2, 4]);
+    const fused = new BatchNorm({ activation: 'relu' });
+    const plain = new BatchNorm();
+    fused.apply([x, r]);
+    plain.apply(x);
+    const loss = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(f(a, b), w));
+    const got = tf.grads(loss((a, b) => fused.apply([a, b], { training: true }) as tf.Tensor))([
+      x,
+      r,
+    ]);
+    const want = tf.grads(
+      loss((a, b) => tf.relu(tf.add(plain.apply(a, { training: true }) as tf.Tensor, b))),
+    )([x, r]);
+    got.forEach((g, i) => expectClose(g.dataSync(), want[i].dataSync()));
+    const vg = (layer: BatchNorm, f: () => tf.Tensor) => {
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(f(), w)) as tf.Scalar,
+        layer.trainableWeights.map((v) => v.read() as tf.Variable),
+      );
+      return Object.values(grads).map((g) => Array.from(g.dataSync()));
+    };
+    const gf = vg(fused, () => fused.apply([x, r], { training: true }) as tf.Tensor);
+    const gp = vg(plain, () => tf.relu(tf.add(plain.apply(x, { training: true }) as tf.Tensor, r)));
+    gf.forEach((g, i) => expectClose(g, gp[i]));
+    tf.dispose([x, r, w, ...got, ...want]);
+  });
+
+  it('rejects a residual of another shape and an unknown activation, naming the layer', () => {
+    const bn = new BatchNorm({ name: 'bn_res' });
+    expect(() =>
+      bn.apply([tf.input({ shape: [4, 4, 3] }), tf.input({ shape: [4, 4, 2] })]),
+    ).toThrow(
+      /BatchNorm bn_res: the residual's shape \[null, 4, 4, 2\] differs from the input's \[null, 4, 4, 3\]/,
+    );
+    expect(() => new BatchNorm({ activation: 'gelu' as never })).toThrow(/activation must be/);
+  });
+
+  it('saves and loads its activation with the model', async () => {
+    const input = tf.input({ shape: [3, 3, 2] });
+    const shortcut = tf.input({ shape: [3, 3, 2] });
+    const out = new BatchNorm({ activation: 'relu', name: 'bn_io' }).apply([input, shortcut]);
+    const model = tf.model({ inputs: [input, shortcut], outputs: out as tf.SymbolicTensor });
+    const loaded = await roundTrip(model);
+    expect(loaded.getLayer('bn_io').getConfig()).toMatchObject({ activation: 'relu' });
+    const xs = [
+      tf.tensor4d(fixedValues(36, 13), [2, 3, 3, 2]),
+      tf.tensor4d(fixedValues(36, 14), [2, 3, 3, 2]),
+    ];
+    const a = model.predict(xs) as tf.Tensor;
+    const b = loaded.predict(xs) as tf.Tensor;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([...xs, a, b]);
+    model.dispose();
+    loaded.dispose();
+  });
 });

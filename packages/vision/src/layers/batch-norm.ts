@@ -26,6 +26,11 @@ export interface BatchNormArgs extends LayerArgs {
   scale?: boolean;
   /** Initial `gamma`: `'zeros'` for the last BN of a residual branch (Goyal et al. 2017). */
   gammaInit?: 'ones' | 'zeros';
+  /**
+   * `'relu'`: apply a relu to the output (after the residual, when there is one), fused with the
+   * normalization. Default `'linear'` (none).
+   */
+  activation?: 'relu' | 'linear';
 }
 
 /**
@@ -39,11 +44,20 @@ export interface BatchNormArgs extends LayerArgs {
  * `running_var` (non-trainable). Training mode is `model.apply(x, { training: true })`; running
  * statistics are updated once per training-mode call.
  *
+ * Called on two tensors `[x, residual]`, it adds the residual to the normalized x; with
+ * `activation: 'relu'` it then applies a relu. Both are fused into the normalization (core's
+ * {@link batchNormTrain} options): one pass each way on `@selfsup/native`, and only x and the
+ * output kept for the backward pass. A ResNet block ends with
+ * `new BatchNorm({ activation: 'relu' }).apply([conv2Out, shortcut])`: PyTorch's
+ * `relu(bn2(conv2(out)) + identity)`.
+ *
  * @example
  * ```ts
  * const bn = new BatchNorm({ name: 'bn1' });
  * const y = bn.apply(tf.randomNormal([8, 16]), { training: true }) as tf.Tensor; // batch stats
  * const z = bn.apply(tf.randomNormal([8, 16])) as tf.Tensor; // running stats
+ * const block = new BatchNorm({ name: 'bn2', activation: 'relu' });
+ * const out = block.apply([tf.randomNormal([8, 16]), tf.randomNormal([8, 16])]) as tf.Tensor;
  * ```
  */
 export class BatchNorm extends tf.layers.Layer {
@@ -54,6 +68,7 @@ export class BatchNorm extends tf.layers.Layer {
   readonly center: boolean;
   readonly scale: boolean;
   readonly gammaInit: 'ones' | 'zeros';
+  readonly activation: 'relu' | 'linear';
   private gamma: LayerVariable | null = null;
   private beta: LayerVariable | null = null;
   private runningMean: LayerVariable | null = null;
@@ -66,6 +81,12 @@ export class BatchNorm extends tf.layers.Layer {
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
     this.gammaInit = args.gammaInit ?? 'ones';
+    this.activation = args.activation ?? 'linear';
+    if (this.activation !== 'relu' && this.activation !== 'linear') {
+      throw new Error(
+        `BatchNorm: activation must be 'relu' or 'linear', got ${String(this.activation)}`,
+      );
+    }
     if (!(this.momentum >= 0 && this.momentum <= 1)) {
       throw new Error(`BatchNorm: momentum must be in [0, 1], got ${this.momentum}`);
     }
@@ -80,7 +101,7 @@ export class BatchNorm extends tf.layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(inputShape, 'BatchNorm');
+    const shape = this.mainShape(inputShape);
     const channels = shape[shape.length - 1];
     if (shape.length < 2 || channels == null) {
       throw new Error(
@@ -111,12 +132,33 @@ export class BatchNorm extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    return inputShape;
+    return this.mainShape(inputShape);
+  }
+
+  /** The shape of x: the only input, or the first of [x, residual] (which must match). */
+  private mainShape(inputShape: Shape | Shape[]): Shape {
+    if (Array.isArray(inputShape[0]) && inputShape.length === 2) {
+      const [x, residual] = inputShape as Shape[];
+      if (
+        x.length !== residual.length ||
+        x.some((d, i) => d != null && residual[i] != null && d !== residual[i])
+      ) {
+        throw new Error(
+          `BatchNorm ${this.name}: the residual's shape [${dims(residual)}] differs from the input's [${dims(x)}]`,
+        );
+      }
+      return x;
+    }
+    return singleShape(inputShape, 'BatchNorm');
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
-      const x = singleTensor(inputs, 'BatchNorm');
+      const [x, residual] =
+        Array.isArray(inputs) && inputs.length === 2
+          ? inputs
+          : [singleTensor(inputs, 'BatchNorm'), undefined];
+      const relu = this.activation === 'relu';
       const runningMean = this.runningMean!.read();
       const runningVar = this.runningVar!.read();
       const gamma = this.gamma?.read() ?? null;
@@ -127,7 +169,9 @@ export class BatchNorm extends tf.layers.Layer {
         if (gamma != null) scale = tf.mul(scale, gamma);
         let shift = tf.neg(tf.mul(runningMean, scale));
         if (beta != null) shift = tf.add(shift, beta);
-        return tf.add(tf.mul(x, scale), shift);
+        let y = tf.add(tf.mul(x, scale), shift);
+        if (residual !== undefined) y = tf.add(y, residual);
+        return relu ? tf.relu(y) : y;
       }
       const channels = x.shape[x.rank - 1];
       const n = x.size / channels;
@@ -142,6 +186,7 @@ export class BatchNorm extends tf.layers.Layer {
         gamma ?? tf.ones([channels]),
         beta ?? tf.zeros([channels]),
         this.epsilon,
+        { residual, relu },
       );
       const m = this.momentum;
       this.runningMean!.write(tf.add(tf.mul(runningMean, 1 - m), tf.mul(mean, m)));
@@ -160,7 +205,13 @@ export class BatchNorm extends tf.layers.Layer {
       center: this.center,
       scale: this.scale,
       gammaInit: this.gammaInit,
+      activation: this.activation,
     };
   }
 }
 tf.serialization.registerClass(BatchNorm);
+
+/** A symbolic shape for messages: `null, 4, 4, 2`. */
+function dims(shape: Shape): string {
+  return shape.map((d) => d ?? 'null').join(', ');
+}
