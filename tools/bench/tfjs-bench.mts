@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { createRng, initBackend } from '@selfsup/core';
+import { createRng, initBackend, trackWasmBuffers } from '@selfsup/core';
 import { buildWorkload, type WorkloadSpec } from './tfjs-workloads.mts';
 
 const args = process.argv.slice(2);
@@ -159,52 +159,11 @@ async function main(): Promise<Record<string, unknown>> {
   };
 }
 
-interface WasmModule {
-  _malloc(n: number): number;
-  _free(p: number): void;
-  HEAPU8: Uint8Array;
-}
-
-function wasmModule(): WasmModule | null {
-  return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as { wasm: WasmModule }).wasm : null;
-}
-
 /** The wasm heap's size: it only grows, so this is the high-water mark (what runs out at 4 GB). */
 function wasmHeapBytes(): number | null {
-  return wasmModule()?.HEAPU8.buffer.byteLength ?? null;
-}
-
-/**
- * Peak bytes of tensor buffers live at once on the wasm heap until stop(): what was live at the
- * start (tfjs's count, weights and optimizer state: no shared buffers) plus each _malloc from
- * JavaScript since, minus each _free. Null on other backends.
- */
-function trackWasmBuffers(): { stop(): number } | null {
-  const wasm = wasmModule();
-  if (wasm === null) return null;
-  const { _malloc: malloc, _free: free } = wasm;
-  const sizes = new Map<number, number>();
-  let live = tf.memory().numBytes;
-  let peak = live;
-  wasm._malloc = (n) => {
-    const p = malloc(n);
-    sizes.set(p, n);
-    live += n;
-    peak = Math.max(peak, live);
-    return p;
-  };
-  wasm._free = (p) => {
-    live -= sizes.get(p) ?? 0;
-    sizes.delete(p);
-    free(p);
-  };
-  return {
-    stop() {
-      wasm._malloc = malloc;
-      wasm._free = free;
-      return peak;
-    },
-  };
+  if (tf.getBackend() !== 'wasm') return null;
+  return (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer
+    .byteLength;
 }
 
 // Under tf.profile the wasm backend runs each kernel inside an async timer, so a kernel's own error

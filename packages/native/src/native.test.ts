@@ -370,13 +370,7 @@ describe.skipIf(skip)('@selfsup/native', () => {
     const beta = random(channels, 33);
     const dy = random(rows * channels, 34);
     const eps = 1e-5;
-    const mean = new Float64Array(channels);
-    const variance = new Float64Array(channels);
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < channels; c++) mean[c] += x[r * channels + c] / rows;
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < channels; c++) variance[c] += (x[r * channels + c] - mean[c]) ** 2 / rows;
-    const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
+    const { mean, variance, invStd } = batchStatistics(x, rows, channels, eps);
     const xhat = (r: number, c: number) => (x[r * channels + c] - mean[c]) * invStd[c];
     const sumDy = new Float64Array(channels);
     const sumDyXhat = new Float64Array(channels);
@@ -425,13 +419,7 @@ describe.skipIf(skip)('@selfsup/native', () => {
     const beta = random(channels, 54);
     const dy = random(rows * channels, 55);
     const eps = 1e-5;
-    const mean = new Float64Array(channels);
-    const variance = new Float64Array(channels);
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < channels; c++) mean[c] += x[r * channels + c] / rows;
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < channels; c++) variance[c] += (x[r * channels + c] - mean[c]) ** 2 / rows;
-    const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
+    const { mean, variance, invStd } = batchStatistics(x, rows, channels, eps);
     const xhat = (i: number, c: number) => (x[i] - mean[c]) * invStd[c];
     for (const [withResidual, relu] of [
       [true, true],
@@ -926,3 +914,14 @@ describe.skipIf(skip)('@selfsup/native', () => {
     }
   });
 });
+
+/** float64 per-channel batch mean, biased variance and 1 / sqrt(variance + eps) of [rows, channels]. */
+function batchStatistics(x: Float32Array, rows: number, channels: number, eps: number) {
+  const mean = new Float64Array(channels);
+  const variance = new Float64Array(channels);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < channels; c++) mean[c] += x[r * channels + c] / rows;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < channels; c++) variance[c] += (x[r * channels + c] - mean[c]) ** 2 / rows;
+  return { mean, variance, invStd: variance.map((v) => 1 / Math.sqrt(v + eps)) };
+}

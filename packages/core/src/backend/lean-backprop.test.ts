@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { data } from './_test-utils';
 import { initBackend } from './init-backend';
 import { installLeanBackprop, leanBackpropInstalled, uninstallLeanBackprop } from './lean-backprop';
+import { trackWasmBuffers } from './wasm-buffer-tracker';
 
 /** Gradients of f's scalar with respect to xs, as arrays, run with and without lean backprop. */
 function gradsBothWays(
@@ -136,32 +137,15 @@ describe('installLeanBackprop: memory', () => {
     await tf.setBackend('cpu');
   });
 
-  /** Peak bytes live on the wasm heap (every tensor buffer is a _malloc) while f runs. */
+  /** Peak bytes of tensor buffers added on the wasm heap while f runs. */
   function peakHeapBytes(f: () => void): number {
-    const wasm = (tf.backend() as unknown as { wasm: WasmAlloc }).wasm;
-    const { _malloc: malloc, _free: free } = wasm;
-    const sizes = new Map<number, number>();
-    let live = 0;
-    let peak = 0;
-    wasm._malloc = (n) => {
-      const p = malloc(n);
-      sizes.set(p, n);
-      live += n;
-      peak = Math.max(peak, live);
-      return p;
-    };
-    wasm._free = (p) => {
-      live -= sizes.get(p) ?? 0;
-      sizes.delete(p);
-      free(p);
-    };
+    const tracker = trackWasmBuffers(0)!;
     try {
       f();
     } finally {
-      wasm._malloc = malloc;
-      wasm._free = free;
+      tracker.stop();
     }
-    return peak;
+    return tracker.peakBytes;
   }
 
   it('a deep chain peaks at its activations, not activations plus all their gradients', () => {
@@ -197,8 +181,3 @@ describe('installLeanBackprop: memory', () => {
     tf.dispose([x, ...ws]);
   });
 });
-
-interface WasmAlloc {
-  _malloc(n: number): number;
-  _free(p: number): void;
-}
