@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { barlowTwinsLoss, type Rng, type SSLMethod, type StepOutput } from '@selfsup/core';
-import { encoderFeatureDim } from '../../encoders/encoder-feature-dim';
-import { projectionHead } from '../../heads/projection-head';
-import { checkChain, checkNumber, forward, partsVariables } from '../internal/networks';
+import { EncoderAndHead, wide8192Head } from '../internal/encoder-and-head';
+import { checkNumber } from '../internal/networks';
 import { twoViewsOf } from '../internal/views';
 import {
   recommendedOptimizer,
@@ -55,6 +54,7 @@ export class BarlowTwins implements SSLMethod<ViewsBatch> {
   readonly encoder: tf.LayersModel;
   readonly projector: tf.LayersModel;
   readonly lambda: number;
+  private readonly nets: EncoderAndHead;
 
   /**
    * The official optimizer: LARS (momentum 0.9, trust coefficient 0.001), 0.2 x batch / 256,
@@ -95,40 +95,32 @@ export class BarlowTwins implements SSLMethod<ViewsBatch> {
    * @param rng - Seeds the default projector's initialization.
    */
   constructor(options: BarlowTwinsOptions, rng?: Rng) {
-    if (!(options?.encoder instanceof tf.LayersModel))
-      throw new Error('BarlowTwins: options.encoder must be a tf.LayersModel');
-    this.encoder = options.encoder;
-    this.projector =
-      options.projector ??
-      projectionHead(
-        {
-          inputDim: encoderFeatureDim(this.encoder),
-          hiddenDim: 8192,
-          outputDim: 8192,
-          numLayers: 3,
-          lastBias: false,
-          name: 'barlow_projector',
-        },
-        rng,
-      );
-    checkChain(this.encoder, this.projector, 'BarlowTwins', 'encoder', 'projector');
+    this.nets = new EncoderAndHead(
+      'BarlowTwins',
+      'projector',
+      options?.encoder,
+      options?.projector,
+      (d) => wide8192Head(d, 'barlow_projector', rng),
+    );
+    this.encoder = this.nets.encoder;
+    this.projector = this.nets.head;
     this.lambda = checkNumber('BarlowTwins', 'lambda', options.lambda ?? 0.0051, 0, Infinity);
   }
 
   trainableVariables(): Record<string, tf.Variable> {
-    return partsVariables(this.parts(), true);
+    return this.nets.variables(true);
   }
 
   allVariables(): Record<string, tf.Variable> {
-    return partsVariables(this.parts(), false);
+    return this.nets.variables(false);
   }
 
   /** Barlow Twins loss of the two views' projections. */
   loss(batch: ViewsBatch): StepOutput {
     const [a, b] = twoViewsOf(batch, 'BarlowTwins');
     return tf.tidy(() => {
-      const z1 = forward([this.encoder, this.projector], a);
-      const z2 = forward([this.encoder, this.projector], b);
+      const z1 = this.nets.embed(a);
+      const z2 = this.nets.embed(b);
       return { loss: barlowTwinsLoss(z1, z2, { lambda: this.lambda }) };
     });
   }
@@ -136,16 +128,7 @@ export class BarlowTwins implements SSLMethod<ViewsBatch> {
   config(): Record<string, unknown> {
     return {
       lambda: this.lambda,
-      encoder: this.encoder.name,
-      featureDim: encoderFeatureDim(this.encoder),
-      projectionDim: encoderFeatureDim(this.projector),
+      ...this.nets.config('projectionDim'),
     };
-  }
-
-  private parts(): Array<[string, tf.LayersModel]> {
-    return [
-      ['encoder', this.encoder],
-      ['projector', this.projector],
-    ];
   }
 }

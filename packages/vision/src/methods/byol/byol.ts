@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   byolLoss,
-  cosineMomentum,
   type MethodState,
   type Rng,
   type SSLMethod,
@@ -10,7 +9,7 @@ import {
 import { encoderFeatureDim } from '../../encoders/encoder-feature-dim';
 import { predictionHead } from '../../heads/prediction-head';
 import { projectionHead } from '../../heads/projection-head';
-import { MomentumTarget } from '../internal/momentum-target';
+import { CosineMomentumTarget } from '../internal/momentum-target';
 import { checkChain, checkNumber, forward, partsVariables } from '../internal/networks';
 import { twoViewsOf } from '../internal/views';
 import {
@@ -79,8 +78,7 @@ export class BYOL implements SSLMethod<ViewsBatch> {
   readonly baseMomentum: number;
   /** The EMA target: `[encoder, projector]` copies. */
   readonly target: readonly [tf.LayersModel, tf.LayersModel];
-  private readonly ema: MomentumTarget;
-  private momentum: number;
+  private readonly ema: CosineMomentumTarget;
 
   /**
    * The paper's optimizer: LARS (momentum 0.9, trust coefficient 0.001), 0.2 x batch / 256,
@@ -140,8 +138,7 @@ export class BYOL implements SSLMethod<ViewsBatch> {
       );
     }
     this.baseMomentum = checkNumber('BYOL', 'baseMomentum', options.baseMomentum ?? 0.996, 0, 1);
-    this.momentum = this.baseMomentum;
-    this.ema = new MomentumTarget([this.encoder, this.projector]);
+    this.ema = new CosineMomentumTarget('BYOL', [this.encoder, this.projector], this.baseMomentum);
     this.target = [this.ema.models[0], this.ema.models[1]];
   }
 
@@ -171,27 +168,23 @@ export class BYOL implements SSLMethod<ViewsBatch> {
       const z2 = forward(this.target, b);
       return {
         loss: tf.add(byolLoss(p1, z2), byolLoss(p2, z1)) as tf.Scalar,
-        metrics: { tau: this.momentum },
+        metrics: { tau: this.ema.momentum },
       };
     });
   }
 
   /** EMA update of the target with tau = cosineMomentum(baseMomentum, step, totalSteps). */
   afterStep(step: number, totalSteps: number): void {
-    this.momentum = cosineMomentum(this.baseMomentum, step, totalSteps);
-    this.ema.update(this.momentum);
+    this.ema.step(step, totalSteps);
   }
 
   /** The momentum used by the last update (the target's weights are in `allVariables()`). */
   state(): MethodState {
-    return { momentum: this.momentum };
+    return { momentum: this.ema.momentum };
   }
 
   loadState(state: MethodState): void {
-    const m = state.momentum;
-    if (typeof m !== 'number' || !(m >= 0 && m <= 1))
-      throw new Error(`BYOL.loadState: expected a momentum in [0, 1], got ${String(m)}`);
-    this.momentum = m;
+    this.ema.restore(state.momentum);
   }
 
   config(): Record<string, unknown> {

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  cosineMomentum,
   dinoLoss,
   updateDinoCenter,
   type MethodState,
@@ -11,7 +10,7 @@ import {
 import { encoderFeatureDim } from '../../encoders/encoder-feature-dim';
 import { VisionTransformer } from '../../encoders/vision-transformer';
 import { ClassTokenAndPosition } from '../../layers/class-token-and-position';
-import { MomentumTarget } from '../internal/momentum-target';
+import { CosineMomentumTarget } from '../internal/momentum-target';
 import { checkChain, checkNumber, forward, partsVariables } from '../internal/networks';
 import { multiViewsOf } from '../internal/views';
 import {
@@ -113,13 +112,12 @@ export class DINO implements SSLMethod<ViewsBatch> {
   readonly centerMomentum: number;
   readonly freezeLastLayerEpochs: number;
   readonly stepsPerEpoch: number | undefined;
-  private readonly ema: MomentumTarget;
+  private readonly ema: CosineMomentumTarget;
   /** The encoder's ViT parts when it is a ViT (local crops of another size go through them). */
   private readonly vit: VisionTransformer | undefined;
   private readonly center: tf.Variable;
   private readonly lastLayers: WeightNormDense[];
   private pending: tf.Tensor[] = [];
-  private momentum: number;
 
   /**
    * The official optimizer: AdamW, 5e-4 x batch / 256, weight decay 0.04 (the code ramps it to
@@ -219,11 +217,10 @@ export class DINO implements SSLMethod<ViewsBatch> {
           'give it, or set warmupTeacherTemperatureEpochs and freezeLastLayerEpochs to 0',
       );
     }
-    this.momentum = this.baseMomentum;
     this.lastLayers = this.head.layers.filter(
       (l): l is WeightNormDense => l instanceof WeightNormDense,
     );
-    this.ema = new MomentumTarget([this.encoder, this.head]);
+    this.ema = new CosineMomentumTarget('DINO', [this.encoder, this.head], this.baseMomentum);
     this.vit = this.encoder.layers.some((l) => l instanceof ClassTokenAndPosition)
       ? new VisionTransformer(this.encoder)
       : undefined;
@@ -316,14 +313,13 @@ export class DINO implements SSLMethod<ViewsBatch> {
         studentTemperature: this.studentTemperature,
         teacherTemperature: temperature,
       });
-      return { loss, metrics: { teacherTemperature: temperature, momentum: this.momentum } };
+      return { loss, metrics: { teacherTemperature: temperature, momentum: this.ema.momentum } };
     });
   }
 
   /** Teacher EMA with m = cosineMomentum(baseMomentum, step, totalSteps), then the center update. */
   afterStep(step: number, totalSteps: number): void {
-    this.momentum = cosineMomentum(this.baseMomentum, step, totalSteps);
-    this.ema.update(this.momentum);
+    this.ema.step(step, totalSteps);
     if (this.pending.length > 0) {
       tf.tidy(() => {
         const batchCenter =
@@ -341,7 +337,7 @@ export class DINO implements SSLMethod<ViewsBatch> {
 
   /** The center (the method's own variable: read it, do not dispose it) and the last momentum. */
   state(): MethodState {
-    return { center: this.center, momentum: this.momentum };
+    return { center: this.center, momentum: this.ema.momentum };
   }
 
   loadState(state: MethodState): void {
@@ -351,9 +347,8 @@ export class DINO implements SSLMethod<ViewsBatch> {
         `DINO.loadState: expected a center of ${this.center.size} values, got ${center instanceof tf.Tensor ? `shape [${center.shape.join(', ')}]` : typeof center}`,
       );
     }
-    if (typeof momentum !== 'number') throw new Error('DINO.loadState: expected a number momentum');
+    this.ema.restore(momentum);
     tf.tidy(() => this.center.assign(tf.reshape(center, this.center.shape)));
-    this.momentum = momentum;
   }
 
   config(): Record<string, unknown> {

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  cosineMomentum,
   mocoV3Loss,
   type MethodState,
   type Rng,
@@ -11,7 +10,7 @@ import { encoderFeatureDim } from '../../encoders/encoder-feature-dim';
 import { predictionHead } from '../../heads/prediction-head';
 import { projectionHead } from '../../heads/projection-head';
 import { PatchEmbed } from '../../layers/patch-embed';
-import { MomentumTarget } from '../internal/momentum-target';
+import { CosineMomentumTarget } from '../internal/momentum-target';
 import { checkChain, checkNumber, forward, partsVariables } from '../internal/networks';
 import { twoViewsOf } from '../internal/views';
 import {
@@ -93,8 +92,7 @@ export class MoCoV3 implements SSLMethod<ViewsBatch> {
   readonly freezePatchEmbed: boolean;
   /** The momentum encoder and projector. */
   readonly momentumNetwork: readonly [tf.LayersModel, tf.LayersModel];
-  private readonly ema: MomentumTarget;
-  private momentum: number;
+  private readonly ema: CosineMomentumTarget;
 
   /**
    * The ResNet-50 setting of facebookresearch/moco-v3: LARS (momentum 0.9, trust coefficient
@@ -202,7 +200,6 @@ export class MoCoV3 implements SSLMethod<ViewsBatch> {
       true,
     );
     this.baseMomentum = checkNumber('MoCoV3', 'baseMomentum', options.baseMomentum ?? 0.99, 0, 1);
-    this.momentum = this.baseMomentum;
     this.freezePatchEmbed = options.freezePatchEmbed ?? vitSetting;
     if (this.freezePatchEmbed) {
       if (patchEmbeds.length === 0)
@@ -212,7 +209,11 @@ export class MoCoV3 implements SSLMethod<ViewsBatch> {
       // The official --stop-grad-conv1: the patch projection keeps its random initialization.
       for (const l of patchEmbeds) l.trainable = false;
     }
-    this.ema = new MomentumTarget([this.encoder, this.projector]);
+    this.ema = new CosineMomentumTarget(
+      'MoCoV3',
+      [this.encoder, this.projector],
+      this.baseMomentum,
+    );
     this.momentumNetwork = [this.ema.models[0], this.ema.models[1]];
   }
 
@@ -243,27 +244,23 @@ export class MoCoV3 implements SSLMethod<ViewsBatch> {
       const t = { temperature: this.temperature };
       return {
         loss: tf.add(mocoV3Loss(q1, k2, t), mocoV3Loss(q2, k1, t)) as tf.Scalar,
-        metrics: { momentum: this.momentum },
+        metrics: { momentum: this.ema.momentum },
       };
     });
   }
 
   /** EMA of the momentum networks with m = cosineMomentum(baseMomentum, step, totalSteps). */
   afterStep(step: number, totalSteps: number): void {
-    this.momentum = cosineMomentum(this.baseMomentum, step, totalSteps);
-    this.ema.update(this.momentum);
+    this.ema.step(step, totalSteps);
   }
 
   /** The momentum of the last update (the momentum networks' weights are in `allVariables()`). */
   state(): MethodState {
-    return { momentum: this.momentum };
+    return { momentum: this.ema.momentum };
   }
 
   loadState(state: MethodState): void {
-    const m = state.momentum;
-    if (typeof m !== 'number' || !(m >= 0 && m <= 1))
-      throw new Error(`MoCoV3.loadState: expected a momentum in [0, 1], got ${String(m)}`);
-    this.momentum = m;
+    this.ema.restore(state.momentum);
   }
 
   config(): Record<string, unknown> {

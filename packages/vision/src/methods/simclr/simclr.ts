@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ntXentLoss, type Rng, type SSLMethod, type StepOutput } from '@selfsup/core';
-import { encoderFeatureDim } from '../../encoders/encoder-feature-dim';
 import { projectionHead } from '../../heads/projection-head';
-import { checkChain, checkNumber, forward, partsVariables } from '../internal/networks';
+import { EncoderAndHead } from '../internal/encoder-and-head';
+import { checkNumber } from '../internal/networks';
 import { twoViewsOf } from '../internal/views';
 import {
   recommendedOptimizer,
@@ -69,6 +69,7 @@ export class SimCLR implements SSLMethod<ViewsBatch> {
   readonly encoder: tf.LayersModel;
   readonly projector: tf.LayersModel;
   readonly temperature: number;
+  private readonly nets: EncoderAndHead;
 
   /**
    * The paper's optimizer: LARS (momentum 0.9, trust coefficient 0.001), learning rate
@@ -132,12 +133,15 @@ export class SimCLR implements SSLMethod<ViewsBatch> {
    * @param rng - Seeds the default projector's initialization (unused when `projector` is given).
    */
   constructor(options: SimCLROptions, rng?: Rng) {
-    if (!(options?.encoder instanceof tf.LayersModel))
-      throw new Error('SimCLR: options.encoder must be a tf.LayersModel');
-    this.encoder = options.encoder;
-    this.projector =
-      options.projector ?? SimCLR.defaultProjector(encoderFeatureDim(this.encoder), rng);
-    checkChain(this.encoder, this.projector, 'SimCLR', 'encoder', 'projector');
+    this.nets = new EncoderAndHead(
+      'SimCLR',
+      'projector',
+      options?.encoder,
+      options?.projector,
+      (d) => SimCLR.defaultProjector(d, rng),
+    );
+    this.encoder = this.nets.encoder;
+    this.projector = this.nets.head;
     this.temperature = checkNumber(
       'SimCLR',
       'temperature',
@@ -149,11 +153,11 @@ export class SimCLR implements SSLMethod<ViewsBatch> {
   }
 
   trainableVariables(): Record<string, tf.Variable> {
-    return partsVariables(this.parts(), true);
+    return this.nets.variables(true);
   }
 
   allVariables(): Record<string, tf.Variable> {
-    return partsVariables(this.parts(), false);
+    return this.nets.variables(false);
   }
 
   /** NT-Xent of the two views' projections, computed in one forward pass over both views. */
@@ -161,7 +165,7 @@ export class SimCLR implements SSLMethod<ViewsBatch> {
     const [a, b] = twoViewsOf(batch, 'SimCLR');
     return tf.tidy(() => {
       const n = a.shape[0];
-      const z = forward([this.encoder, this.projector], tf.concat([a, b], 0));
+      const z = this.nets.embed(tf.concat([a, b], 0));
       const [z1, z2] = tf.split(z, [n, n], 0);
       return { loss: ntXentLoss(z1, z2, { temperature: this.temperature }) };
     });
@@ -170,17 +174,8 @@ export class SimCLR implements SSLMethod<ViewsBatch> {
   config(): Record<string, unknown> {
     return {
       temperature: this.temperature,
-      encoder: this.encoder.name,
       projector: this.projector.name,
-      featureDim: encoderFeatureDim(this.encoder),
-      projectionDim: encoderFeatureDim(this.projector),
+      ...this.nets.config('projectionDim'),
     };
-  }
-
-  private parts(): Array<[string, tf.LayersModel]> {
-    return [
-      ['encoder', this.encoder],
-      ['projector', this.projector],
-    ];
   }
 }

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { vicregLoss, type Rng, type SSLMethod, type StepOutput } from '@selfsup/core';
-import { encoderFeatureDim } from '../../encoders/encoder-feature-dim';
-import { projectionHead } from '../../heads/projection-head';
-import { checkChain, checkNumber, forward, partsVariables } from '../internal/networks';
+import { EncoderAndHead, wide8192Head } from '../internal/encoder-and-head';
+import { checkNumber } from '../internal/networks';
 import { twoViewsOf } from '../internal/views';
 import {
   recommendedOptimizer,
@@ -60,6 +59,7 @@ export class VICReg implements SSLMethod<ViewsBatch> {
   readonly simCoeff: number;
   readonly stdCoeff: number;
   readonly covCoeff: number;
+  private readonly nets: EncoderAndHead;
 
   /**
    * The official optimizer: LARS (momentum 0.9, trust coefficient 0.001), 0.2 x batch / 256,
@@ -98,42 +98,30 @@ export class VICReg implements SSLMethod<ViewsBatch> {
    * @param rng - Seeds the default expander's initialization.
    */
   constructor(options: VICRegOptions, rng?: Rng) {
-    if (!(options?.encoder instanceof tf.LayersModel))
-      throw new Error('VICReg: options.encoder must be a tf.LayersModel');
-    this.encoder = options.encoder;
-    this.expander =
-      options.expander ??
-      projectionHead(
-        {
-          inputDim: encoderFeatureDim(this.encoder),
-          hiddenDim: 8192,
-          outputDim: 8192,
-          numLayers: 3,
-          lastBias: false,
-          name: 'vicreg_expander',
-        },
-        rng,
-      );
-    checkChain(this.encoder, this.expander, 'VICReg', 'encoder', 'expander');
+    this.nets = new EncoderAndHead('VICReg', 'expander', options?.encoder, options?.expander, (d) =>
+      wide8192Head(d, 'vicreg_expander', rng),
+    );
+    this.encoder = this.nets.encoder;
+    this.expander = this.nets.head;
     this.simCoeff = checkNumber('VICReg', 'simCoeff', options.simCoeff ?? 25, 0, Infinity);
     this.stdCoeff = checkNumber('VICReg', 'stdCoeff', options.stdCoeff ?? 25, 0, Infinity);
     this.covCoeff = checkNumber('VICReg', 'covCoeff', options.covCoeff ?? 1, 0, Infinity);
   }
 
   trainableVariables(): Record<string, tf.Variable> {
-    return partsVariables(this.parts(), true);
+    return this.nets.variables(true);
   }
 
   allVariables(): Record<string, tf.Variable> {
-    return partsVariables(this.parts(), false);
+    return this.nets.variables(false);
   }
 
   /** VICReg loss of the two views' expander outputs. */
   loss(batch: ViewsBatch): StepOutput {
     const [a, b] = twoViewsOf(batch, 'VICReg');
     return tf.tidy(() => {
-      const z1 = forward([this.encoder, this.expander], a);
-      const z2 = forward([this.encoder, this.expander], b);
+      const z1 = this.nets.embed(a);
+      const z2 = this.nets.embed(b);
       return {
         loss: vicregLoss(z1, z2, {
           simCoeff: this.simCoeff,
@@ -149,16 +137,7 @@ export class VICReg implements SSLMethod<ViewsBatch> {
       simCoeff: this.simCoeff,
       stdCoeff: this.stdCoeff,
       covCoeff: this.covCoeff,
-      encoder: this.encoder.name,
-      featureDim: encoderFeatureDim(this.encoder),
-      expanderDim: encoderFeatureDim(this.expander),
+      ...this.nets.config(),
     };
-  }
-
-  private parts(): Array<[string, tf.LayersModel]> {
-    return [
-      ['encoder', this.encoder],
-      ['expander', this.expander],
-    ];
   }
 }
