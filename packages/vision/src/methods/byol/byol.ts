@@ -138,7 +138,14 @@ export class BYOL implements SSLMethod<ViewsBatch> {
       );
     }
     this.baseMomentum = checkNumber('BYOL', 'baseMomentum', options.baseMomentum ?? 0.996, 0, 1);
-    this.ema = new CosineMomentumTarget('BYOL', [this.encoder, this.projector], this.baseMomentum);
+    this.ema = new CosineMomentumTarget(
+      'BYOL',
+      [
+        ['target.encoder', this.encoder],
+        ['target.projector', this.projector],
+      ],
+      this.baseMomentum,
+    );
     this.target = [this.ema.models[0], this.ema.models[1]];
   }
 
@@ -147,14 +154,7 @@ export class BYOL implements SSLMethod<ViewsBatch> {
   }
 
   allVariables(): Record<string, tf.Variable> {
-    return partsVariables(
-      [
-        ...this.onlineParts(),
-        ['target.encoder', this.target[0]],
-        ['target.projector', this.target[1]],
-      ],
-      false,
-    );
+    return partsVariables([...this.onlineParts(), ...this.ema.parts], false);
   }
 
   /** Symmetrized BYOL loss of the two views; `metrics.tau` is the EMA momentum of the last update. */

@@ -220,7 +220,14 @@ export class DINO implements SSLMethod<ViewsBatch> {
     this.lastLayers = this.head.layers.filter(
       (l): l is WeightNormDense => l instanceof WeightNormDense,
     );
-    this.ema = new CosineMomentumTarget('DINO', [this.encoder, this.head], this.baseMomentum);
+    this.ema = new CosineMomentumTarget(
+      'DINO',
+      [
+        ['teacher.encoder', this.encoder],
+        ['teacher.head', this.head],
+      ],
+      this.baseMomentum,
+    );
     this.vit = this.encoder.layers.some((l) => l instanceof ClassTokenAndPosition)
       ? new VisionTransformer(this.encoder)
       : undefined;
@@ -255,14 +262,7 @@ export class DINO implements SSLMethod<ViewsBatch> {
   }
 
   allVariables(): Record<string, tf.Variable> {
-    return partsVariables(
-      [
-        ...this.studentParts(),
-        ['teacher.encoder', this.teacher[0]],
-        ['teacher.head', this.teacher[1]],
-      ],
-      false,
-    );
+    return partsVariables([...this.studentParts(), ...this.ema.parts], false);
   }
 
   /**

@@ -4,15 +4,25 @@ import type * as tf from '@tensorflow/tfjs';
 import { cosineMomentum } from '@selfsup/core';
 import { applyEma, emaPairs, frozenCopy } from './networks';
 
+/** `[variable-key prefix of the copy, online model]`, e.g. `['target.encoder', encoder]`. */
+export type OnlinePart = readonly [string, tf.LayersModel];
+
 export class MomentumTarget {
   /** Frozen copies of the online models, in the same order. */
   readonly models: tf.LayersModel[];
+  /** The copies under their keys, for the method's `allVariables()`. */
+  readonly parts: Array<[string, tf.LayersModel]>;
   private readonly pairs: { target: tf.Variable[]; online: tf.Variable[] };
 
-  /** Copies `online` (architecture and weights; `exclude`d online variables are not averaged). */
-  constructor(online: readonly tf.LayersModel[], exclude?: (v: tf.Variable) => boolean) {
-    this.models = online.map((m) => frozenCopy(m));
-    this.pairs = emaPairs(online, this.models, exclude);
+  /** Copies the online models (architecture and weights; `exclude`d variables are not averaged). */
+  constructor(online: readonly OnlinePart[], exclude?: (v: tf.Variable) => boolean) {
+    this.models = online.map(([, m]) => frozenCopy(m));
+    this.parts = online.map(([key], i) => [key, this.models[i]]);
+    this.pairs = emaPairs(
+      online.map(([, m]) => m),
+      this.models,
+      exclude,
+    );
   }
 
   /** `target <- m * target + (1 - m) * online` for every trainable weight. */
@@ -36,7 +46,7 @@ export class CosineMomentumTarget extends MomentumTarget {
 
   constructor(
     private readonly method: string,
-    online: readonly tf.LayersModel[],
+    online: readonly OnlinePart[],
     readonly baseMomentum: number,
   ) {
     super(online);

@@ -189,7 +189,10 @@ export class MoCoV2 implements SSLMethod<ViewsBatch> {
       throw new Error(`MoCoV2: bnSplits must be a positive integer, got ${splits}`);
     const hasBn = batchNormLayers(this.encoder).length + batchNormLayers(this.projector).length > 0;
     this.bnSplits = hasBn ? splits : 1;
-    this.ema = new MomentumTarget([this.encoder, this.projector]);
+    this.ema = new MomentumTarget([
+      ['key.encoder', this.encoder],
+      ['key.projector', this.projector],
+    ]);
     this.keyNetwork = [this.ema.models[0], this.ema.models[1]];
     this.queue = new MemoryQueue(
       { size: this.queueSize, dim: encoderFeatureDim(this.projector) },
@@ -203,14 +206,7 @@ export class MoCoV2 implements SSLMethod<ViewsBatch> {
   }
 
   allVariables(): Record<string, tf.Variable> {
-    return partsVariables(
-      [
-        ...this.queryParts(),
-        ['key.encoder', this.keyNetwork[0]],
-        ['key.projector', this.keyNetwork[1]],
-      ],
-      false,
-    );
+    return partsVariables([...this.queryParts(), ...this.ema.parts], false);
   }
 
   /**

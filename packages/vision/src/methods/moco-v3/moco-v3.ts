@@ -211,7 +211,10 @@ export class MoCoV3 implements SSLMethod<ViewsBatch> {
     }
     this.ema = new CosineMomentumTarget(
       'MoCoV3',
-      [this.encoder, this.projector],
+      [
+        ['momentum.encoder', this.encoder],
+        ['momentum.projector', this.projector],
+      ],
       this.baseMomentum,
     );
     this.momentumNetwork = [this.ema.models[0], this.ema.models[1]];
@@ -222,14 +225,7 @@ export class MoCoV3 implements SSLMethod<ViewsBatch> {
   }
 
   allVariables(): Record<string, tf.Variable> {
-    return partsVariables(
-      [
-        ...this.baseParts(),
-        ['momentum.encoder', this.momentumNetwork[0]],
-        ['momentum.projector', this.momentumNetwork[1]],
-      ],
-      false,
-    );
+    return partsVariables([...this.baseParts(), ...this.ema.parts], false);
   }
 
   /** `mocoV3Loss(q1, k2) + mocoV3Loss(q2, k1)`; `metrics.momentum` is the last EMA momentum. */
