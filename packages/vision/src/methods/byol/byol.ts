@@ -10,7 +10,7 @@ import { encoderFeatureDim } from '../../encoders/encoder-feature-dim';
 import { predictionHead } from '../../heads/prediction-head';
 import { projectionHead } from '../../heads/projection-head';
 import { CosineMomentumTarget } from '../internal/momentum-target';
-import { checkChain, checkNumber, forward, partsVariables } from '../internal/networks';
+import { checkNumber, checkPredictorChain, forward, partsVariables } from '../internal/networks';
 import { twoViewsOf } from '../internal/views';
 import {
   recommendedOptimizer,
@@ -130,13 +130,7 @@ export class BYOL implements SSLMethod<ViewsBatch> {
     this.predictor =
       options.predictor ??
       predictionHead({ inputDim: p, hiddenDim: 4096, outputDim: p, name: 'byol_predictor' }, rng);
-    checkChain(this.encoder, this.projector, 'BYOL', 'encoder', 'projector');
-    checkChain(this.projector, this.predictor, 'BYOL', 'projector', 'predictor');
-    if (encoderFeatureDim(this.predictor) !== p) {
-      throw new Error(
-        `BYOL: the predictor must output the projection width ${p}, got ${encoderFeatureDim(this.predictor)}`,
-      );
-    }
+    checkPredictorChain('BYOL', this.encoder, this.projector, this.predictor);
     this.baseMomentum = checkNumber('BYOL', 'baseMomentum', options.baseMomentum ?? 0.996, 0, 1);
     this.ema = new CosineMomentumTarget(
       'BYOL',

@@ -147,3 +147,23 @@ export function checkChain(
     );
   }
 }
+
+/**
+ * Checks an online chain encoder -> projector -> predictor (BYOL, MoCo v3, SimSiam): each takes
+ * what the previous outputs, and the predictor outputs the projection width (it is compared
+ * with a projection).
+ */
+export function checkPredictorChain(
+  method: string,
+  encoder: tf.LayersModel,
+  projector: tf.LayersModel,
+  predictor: tf.LayersModel,
+): void {
+  checkChain(encoder, projector, method, 'encoder', 'projector');
+  checkChain(projector, predictor, method, 'projector', 'predictor');
+  const p = outputDim(projector, method, 'projector');
+  const q = outputDim(predictor, method, 'predictor');
+  if (q !== p) {
+    throw new Error(`${method}: the predictor must output the projection width ${p}, got ${q}`);
+  }
+}

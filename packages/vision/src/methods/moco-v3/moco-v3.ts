@@ -11,7 +11,7 @@ import { predictionHead } from '../../heads/prediction-head';
 import { projectionHead } from '../../heads/projection-head';
 import { PatchEmbed } from '../../layers/patch-embed';
 import { CosineMomentumTarget } from '../internal/momentum-target';
-import { checkChain, checkNumber, forward, partsVariables } from '../internal/networks';
+import { checkNumber, checkPredictorChain, forward, partsVariables } from '../internal/networks';
 import { twoViewsOf } from '../internal/views';
 import {
   recommendedOptimizer,
@@ -184,13 +184,7 @@ export class MoCoV3 implements SSLMethod<ViewsBatch> {
         },
         rng,
       );
-    checkChain(this.encoder, this.projector, 'MoCoV3', 'encoder', 'projector');
-    checkChain(this.projector, this.predictor, 'MoCoV3', 'projector', 'predictor');
-    if (encoderFeatureDim(this.predictor) !== p) {
-      throw new Error(
-        `MoCoV3: the predictor must output the projection width ${p}, got ${encoderFeatureDim(this.predictor)}`,
-      );
-    }
+    checkPredictorChain('MoCoV3', this.encoder, this.projector, this.predictor);
     this.temperature = checkNumber(
       'MoCoV3',
       'temperature',

@@ -3,7 +3,7 @@ import { negativeCosineSimilarity, type Rng, type SSLMethod, type StepOutput } f
 import { encoderFeatureDim } from '../../encoders/encoder-feature-dim';
 import { predictionHead } from '../../heads/prediction-head';
 import { projectionHead } from '../../heads/projection-head';
-import { checkChain, forward, partsVariables } from '../internal/networks';
+import { checkPredictorChain, forward, partsVariables } from '../internal/networks';
 import { twoViewsOf } from '../internal/views';
 import {
   recommendedOptimizer,
@@ -116,13 +116,7 @@ export class SimSiam implements SSLMethod<ViewsBatch> {
     this.predictor =
       options.predictor ??
       predictionHead({ inputDim: p, hiddenDim: 512, outputDim: p, name: 'simsiam_predictor' }, rng);
-    checkChain(this.encoder, this.projector, 'SimSiam', 'encoder', 'projector');
-    checkChain(this.projector, this.predictor, 'SimSiam', 'projector', 'predictor');
-    if (encoderFeatureDim(this.predictor) !== p) {
-      throw new Error(
-        `SimSiam: the predictor must output the projection width ${p}, got ${encoderFeatureDim(this.predictor)}`,
-      );
-    }
+    checkPredictorChain('SimSiam', this.encoder, this.projector, this.predictor);
   }
 
   trainableVariables(): Record<string, tf.Variable> {
