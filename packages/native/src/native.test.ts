@@ -565,16 +565,6 @@ describe.skipIf(skip)('@selfsup/native', () => {
   );
 
   it('exp and erf element-wise equal Math.exp and a float64 erf within float rounding', () => {
-    // A float64 erf by its Maclaurin series (converges fast for |x| <= 3 with enough terms).
-    const erf64 = (x: number) => {
-      let term = x;
-      let sum = x;
-      for (let k = 1; k < 200; k++) {
-        term *= (-x * x) / k;
-        sum += term / (2 * k + 1);
-      }
-      return (2 / Math.sqrt(Math.PI)) * sum;
-    };
     const n = 70_000; // enough for both threads
     const x = Float32Array.from({ length: n }, (_, i) => -3 + (6 * i) / n);
     for (const threads of [1, 2]) {
