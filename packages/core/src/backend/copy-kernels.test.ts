@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { data, expectWasmMatchesCpu } from './_test-utils';
 import { initBackend } from './init-backend';
 
-describe('wasm Tile, Slice, SplitV and Unpack kernels', () => {
+describe('wasm Tile, Slice, SplitV, Unpack and GatherV2 kernels', () => {
   beforeAll(async () => {
     await initBackend('wasm');
   });
@@ -56,6 +56,26 @@ describe('wasm Tile, Slice, SplitV and Unpack kernels', () => {
         ...g,
       ];
     });
+  });
+
+  it('GatherV2 matches cpu on every axis, repeated indices, 2-d indices and int32', async () => {
+    const idx = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'int32');
+    await expectWasmMatchesCpu(() => [
+      tf.gather(data([7, 5], 1), idx([6, 0, 3, 3])), // rows
+      tf.gather(data([7, 5], 2), idx([4, 1]), 1), // columns: runs of 1
+      tf.gather(data([3, 6, 4], 3), idx([5, 0, 2, 0], [2, 2]), 1), // middle axis, 2-d indices
+      tf.gather(data([20], 4), idx([19, 0, 7])),
+      tf.gather(data([4, 3], 5), idx([])),
+      tf.cast(tf.gather(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), idx([2, 0])), 'float32'),
+      // Its gradient (UnsortedSegmentSum) sums repeated rows.
+      tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, idx([1, 1, 2])))))(data([3, 4], 6)),
+    ]);
+  });
+
+  it('GatherV2 rejects an index out of range, naming it', () => {
+    expect(() => tf.gather(data([3, 2], 7), tf.tensor1d([0, 3], 'int32'))).toThrow(
+      /GatherV2: the index value 3 is not in \[0, 2\]/,
+    );
   });
 });
 

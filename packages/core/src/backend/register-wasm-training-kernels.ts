@@ -8,6 +8,7 @@ import {
   conv3DKernel,
 } from './kernels/conv3d';
 import {
+  makeGatherKernel,
   makeSliceKernel,
   makeSplitVKernel,
   makeTileKernel,
@@ -125,6 +126,7 @@ const KERNELS: TrainingKernel[] = [
   },
   { kernelName: 'Tile', make: makeTileKernel },
   { kernelName: 'Slice', make: makeSliceKernel },
+  { kernelName: 'GatherV2', make: makeGatherKernel },
   { kernelName: 'SplitV', make: makeSplitVKernel },
   { kernelName: 'Unpack', make: makeUnpackKernel },
   { kernelName: 'MaxPoolGrad', make: makeMaxPoolGradKernel },

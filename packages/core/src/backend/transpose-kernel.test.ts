@@ -75,4 +75,21 @@ describe('wasm Transpose kernel', () => {
       tf.transpose(tf.zeros([0, 3]), [1, 0]),
     ]);
   });
+
+  it('shares the buffer when the data keeps its order (identity, or only size-1 axes move)', async () => {
+    await initBackend('wasm');
+    const x = data([3, 1, 4], 5);
+    const buffers = tf.memory().numDataBuffers;
+    const same = tf.transpose(x, [0, 1, 2]);
+    const moved = tf.transpose(x, [1, 0, 2]); // [1, 3, 4]: same order in memory
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    expect(moved.shape).toEqual([1, 3, 4]);
+    expect(Array.from(moved.dataSync())).toEqual(Array.from(x.dataSync()));
+    x.dispose();
+    expect(Array.from(same.dataSync())).toHaveLength(12); // still valid after x's disposal
+    const swapped = tf.transpose(same, [2, 1, 0]); // a real transpose: a new buffer
+    expect(tf.memory().numDataBuffers).toBe(buffers + 1);
+    tf.dispose([same, moved, swapped]);
+    await tf.setBackend('cpu');
+  });
 });

@@ -19,10 +19,15 @@ describe('wasm UnsortedSegmentSum kernel', () => {
       [100, 200],
       [1000, 2000],
     ]);
+    // Leave garbage where the output will likely be allocated: unused segments must be zeroed.
+    tf.fill([4, 2], 7).dispose();
     const out = tf.unsortedSegmentSum(x, tf.tensor1d([2, 0, 2, 2], 'int32'), 4);
     expect(out.shape).toEqual([4, 2]);
     expect(Array.from(out.dataSync())).toEqual([10, 20, 0, 0, 1101, 2202, 0, 0]);
-    tf.dispose([x, out]);
+    tf.fill([5, 2], -3).dispose();
+    const tail = tf.unsortedSegmentSum(x, tf.tensor1d([0, 1, 1, 0], 'int32'), 5);
+    expect(Array.from(tail.dataSync())).toEqual([1001, 2002, 110, 220, 0, 0, 0, 0, 0, 0]);
+    tf.dispose([x, out, tail]);
   });
 
   it('matches cpu on float32 and int32 data, rank-3 rows, many repeats', async () => {

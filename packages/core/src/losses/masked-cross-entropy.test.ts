@@ -76,6 +76,20 @@ describe('maskedCrossEntropy', () => {
     );
   });
 
+  it('has the brute-force gradient when every position is scored', () => {
+    const all = labels.map((row) => row.map((v, i) => (v < 0 ? i + 1 : v)));
+    const [g] = tfGrads(
+      (x) => maskedCrossEntropy(x, tf.tensor2d(all, undefined, 'int32')),
+      [tf.tensor3d(logits)],
+    );
+    expectClose(
+      g,
+      numericGrad((x: Logits) => reference(x, all), logits, [2, 3, 5]),
+      1e-5,
+      1e-3,
+    );
+  });
+
   it('returns 0 with zero gradient when every position is ignored', () => {
     const ignored = tf.fill([2, 3], -100, 'int32');
     expect(value(maskedCrossEntropy(tf.tensor3d(logits), ignored))).toBe(0);

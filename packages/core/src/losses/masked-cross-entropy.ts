@@ -77,15 +77,12 @@ export function maskedCrossEntropy(
     safe[i] = label;
     count++;
   }
-  const rows: number[] = [];
-  const targets: number[] = [];
-  safe.forEach((label, row) => {
-    if (label >= 0) {
-      rows.push(row);
-      targets.push(row * numClasses + label);
-    }
-  });
   const denominator = Math.max(count, 1);
+  // Only the scored rows go through the softmax (in masked language modelling ~15% of them): the
+  // gather's gradient scatters theirs back into zeros, which is what ignored rows get anyway.
+  const partial = count > 0 && count < safe.length;
+  const rows = partial ? Int32Array.from(safe.keys()).filter((r) => safe[r] >= 0) : undefined;
+  const labelsOfScored = rows === undefined ? safe : Int32Array.from(rows, (r) => safe[r]);
   // A custom gradient, softmax minus one-hot, instead of differentiating logSoftmax and the
   // selection: on a [4096, 8000] vocabulary projection the autodiff graph ran the (scalar, ~9 ns
   // an element on wasm) exponential twice, a row sum and a select over the whole logits (about
@@ -93,36 +90,35 @@ export function maskedCrossEntropy(
   // wasm) and log-sum-exp from them: the largest probability sits at the largest logit m, so
   // logsumexp = m - log(max p), where max p >= 1/V never underflows.
   const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const x = args[0] as tf.Tensor;
+    const x = args[0] as tf.Tensor2D;
     const save = args[1] as tf.GradSaveFunc;
-    const x2 = tf.reshape(x, [-1, numClasses]);
-    const probs = tf.softmax(x2);
-    const logSumExp = tf.sub(tf.max(x2, -1), tf.log(tf.max(probs, -1)));
+    if (count === 0) {
+      // Nothing scored: 0, with a zero gradient (an all-ignored batch gives +0).
+      return { value: tf.scalar(0), gradFunc: () => tf.zerosLike(x) };
+    }
+    const probs = tf.softmax(x);
     save([probs]);
-    // (sum of log-sum-exp) - (sum of target logits), divided: an all-ignored batch gives +0.
-    const value =
-      count === 0
-        ? tf.scalar(0)
-        : tf.div(
-            tf.sub(
-              tf.sum(tf.gather(logSumExp, tf.tensor1d(rows, 'int32'))),
-              tf.sum(tf.gather(tf.reshape(x2, [-1]), tf.tensor1d(targets, 'int32'))),
-            ),
-            denominator,
-          );
+    // Every row of x is scored: (sum of log-sum-exp - sum of target logits) / count.
+    const logSumExp = tf.sub(tf.max(x, -1), tf.log(tf.max(probs, -1)));
+    const targets = Int32Array.from(labelsOfScored, (label, row) => row * numClasses + label);
+    const value = tf.div(
+      tf.sub(
+        tf.sum(logSumExp),
+        tf.sum(tf.gather(tf.reshape(x, [-1]), tf.tensor1d(targets, 'int32'))),
+      ),
+      denominator,
+    );
     return {
       value: value as tf.Scalar,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [p] = saved;
-        // Per row: dy / count where scored, 0 where ignored.
-        const weight = tf.mul(
-          tf.reshape(tf.tensor1d(Float32Array.from(safe, (l) => (l >= 0 ? 1 : 0))), [-1, 1]),
-          tf.div(dy, denominator),
-        );
-        const oneHot = tf.oneHot(tf.tensor1d(safe, 'int32'), numClasses, 1, 0, 'float32');
-        return tf.reshape(tf.mul(tf.sub(p, oneHot), weight), logits.shape);
+        const oneHot = tf.oneHot(tf.tensor1d(labelsOfScored, 'int32'), numClasses, 1, 0, 'float32');
+        return tf.mul(tf.sub(p, oneHot), tf.div(dy, denominator));
       },
     };
   });
-  return loss(logits) as tf.Scalar;
+  return tf.tidy(() => {
+    const x2 = tf.reshape(logits, [-1, numClasses]);
+    return loss(rows === undefined ? x2 : tf.gather(x2, tf.tensor1d(rows, 'int32'))) as tf.Scalar;
+  });
 }

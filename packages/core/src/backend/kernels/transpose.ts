@@ -6,7 +6,8 @@
  * matrices and under 1 ns when contiguous runs stay together. This one merges axes that stay
  * adjacent and transposes 32 x 32 tiles between the input's and the output's innermost axes
  * (~4-6 ns an element at every size). It takes over only where it measured faster: tensors of at
- * least {@link LARGE_TRANSPOSE} elements whose innermost axis moves. Internal to src/backend.
+ * least {@link LARGE_TRANSPOSE} elements whose innermost axis moves. A permutation that leaves
+ * the data in order (only size-1 axes move) shares the input's buffer. Internal to src/backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { allocTensor, attr, heapView, input, sizeOf, wasmBackend, type KernelArgs } from './_util';
@@ -103,12 +104,17 @@ export function transposeInto(src: Heap, dst: Heap, shape: number[], perm: numbe
 function transpose(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
   const x = input(args, 'x');
   const perm = attr<number[]>(args, 'perm');
-  if (x.dtype === 'string' || x.dtype === 'complex64' || sizeOf(x.shape) < LARGE_TRANSPOSE) {
-    return original(args) as tf.TensorInfo;
-  }
+  if (x.dtype === 'string' || x.dtype === 'complex64') return original(args) as tf.TensorInfo;
   const s = simplifyTranspose(x.shape, perm);
   const r = s.perm.length;
-  // Contiguous runs (innermost axis in place) and no-op permutations: the stock copy is faster.
+  // Only size-1 axes move (or none: tf.gather's gradient transposes by the identity): the data
+  // keeps its order, so the output shares the buffer, as Reshape does.
+  if (s.perm.every((a, i) => a === i)) {
+    (args.backend as tf.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: perm.map((a) => x.shape[a]), dtype: x.dtype };
+  }
+  if (sizeOf(x.shape) < LARGE_TRANSPOSE) return original(args) as tf.TensorInfo;
+  // Contiguous runs (innermost axis in place): the stock copy is faster.
   if (r <= 1 || s.perm[r - 1] === r - 1) return original(args) as tf.TensorInfo;
   const backend = wasmBackend(args);
   const out = allocTensor(

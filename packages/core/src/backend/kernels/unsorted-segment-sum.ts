@@ -34,15 +34,34 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
   const o = heapView(backend, out) as Float32Array | Int32Array;
   const xv = heapView(backend, x) as Float32Array | Int32Array;
   const ids = heapView(backend, segmentIds) as Int32Array;
-  o.fill(0);
   const isInt = x.dtype === 'int32';
+  // A segment's first row is copied, later ones added; segments no row reaches are zeroed at the
+  // end, in runs. (A gather's gradient scatters a few rows into a large zero matrix: one write
+  // per element instead of a zero fill plus a read-modify-write.)
+  const seen = new Uint8Array(numSegments);
   for (let i = 0; i < rows; i++) {
     const s = ids[i];
     if (s < 0 || s >= numSegments) continue;
     const src = i * inner;
     const dst = s * inner;
-    if (isInt) for (let j = 0; j < inner; j++) o[dst + j] = (o[dst + j] + xv[src + j]) | 0;
-    else for (let j = 0; j < inner; j++) o[dst + j] += xv[src + j];
+    if (seen[s] === 0) {
+      seen[s] = 1;
+      o.set(xv.subarray(src, src + inner), dst);
+    } else if (isInt) {
+      for (let j = 0; j < inner; j++) o[dst + j] = (o[dst + j] + xv[src + j]) | 0;
+    } else {
+      for (let j = 0; j < inner; j++) o[dst + j] += xv[src + j];
+    }
+  }
+  for (let s0 = 0; s0 < numSegments; ) {
+    if (seen[s0] === 1) {
+      s0++;
+      continue;
+    }
+    let s1 = s0;
+    while (s1 < numSegments && seen[s1] === 0) s1++;
+    o.fill(0, s0 * inner, s1 * inner);
+    s0 = s1;
   }
   return out;
 }
