@@ -53,7 +53,7 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
       for (let j = 0; j < inner; j++) o[dst + j] += xv[src + j];
     }
   }
-  for (let s0 = 0; s0 < numSegments; ) {
+  for (let s0 = 0; s0 < numSegments;) {
     if (seen[s0] === 1) {
       s0++;
       continue;
