@@ -115,6 +115,7 @@ async function main(): Promise<Record<string, unknown>> {
   const load2 = loadavg()[0];
   const leaked = tf.memory().numTensors - tensorsBefore;
   const steadyBytes = tf.memory().numBytes;
+  const heapBytes = wasmHeapBytes();
 
   const sorted = [...stepMs].sort((a, b) => a - b);
   const median =
@@ -150,7 +151,7 @@ async function main(): Promise<Record<string, unknown>> {
     // reshapes) counts once per tensor, so this overstates memory; peakBufferMB does not.
     peakTensorMB: peakTensorBytes === null ? null : mb(peakTensorBytes),
     peakBufferMB: peakBufferBytes === null ? null : mb(peakBufferBytes),
-    wasmHeapMB: wasmHeapBytes() === null ? null : mb(wasmHeapBytes()!),
+    wasmHeapMB: heapBytes === null ? null : mb(heapBytes),
     steadyTensorMB: mb(steadyBytes),
     tensorsLeakedPerRun: leaked,
     lossFirst: round(losses[0], 4),

@@ -48,6 +48,49 @@ export type Broadcast = 'full' | 'row' | 'column' | 'scalar';
 
 const BROADCAST_CODES: Record<Broadcast, number> = { full: 0, row: 1, column: 2, scalar: 3 };
 
+/**
+ * The operands a normalization's forward pass shares (batch norm: statistics per channel over
+ * the rows; layer norm: per row over the channels) for x `[rows, channels]`.
+ *
+ * @example
+ * ```ts
+ * const o: NormForwardArgs = { x, gamma, beta, epsilon: 1e-5, y, mean, invStd, rows: 2, channels: 3 };
+ * ```
+ */
+export interface NormForwardArgs {
+  x: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
+  epsilon: number;
+  y: Float32Array;
+  mean: Float32Array;
+  invStd: Float32Array;
+  rows: number;
+  channels: number;
+}
+
+/**
+ * The operands a normalization's backward pass shares: dy, and x with the statistics its forward
+ * pass wrote, in; dx, dgamma and dbeta out.
+ *
+ * @example
+ * ```ts
+ * const o: NormBackwardArgs = { dy, x, mean, invStd, gamma, dx, dgamma, dbeta, rows: 2, channels: 3 };
+ * ```
+ */
+export interface NormBackwardArgs {
+  dy: Float32Array;
+  x: Float32Array;
+  mean: Float32Array;
+  invStd: Float32Array;
+  gamma: Float32Array;
+  dx: Float32Array;
+  dgamma: Float32Array;
+  dbeta: Float32Array;
+  rows: number;
+  channels: number;
+}
+
 /** The native kernels. */
 export interface NativeKernels {
   /** The micro-kernel in use: 'avx512', 'avx2' or 'generic'. */
@@ -150,20 +193,9 @@ export interface NativeKernels {
    * In the same pass, optionally: `y += residual` (shaped like x), then `y = max(y, 0)` when
    * `relu` (NaN stays NaN).
    */
-  batchNormForward(o: {
-    x: Float32Array;
-    gamma: Float32Array;
-    beta: Float32Array;
-    epsilon: number;
-    y: Float32Array;
-    mean: Float32Array;
-    variance: Float32Array;
-    invStd: Float32Array;
-    rows: number;
-    channels: number;
-    residual?: Float32Array;
-    relu?: boolean;
-  }): void;
+  batchNormForward(
+    o: NormForwardArgs & { variance: Float32Array; residual?: Float32Array; relu?: boolean },
+  ): void;
   /**
    * The gradients of `sum(dy * y)` for {@link NativeKernels.batchNormForward}, from x and the
    * mean and invStd it wrote: `dx`, `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)`. For a forward
@@ -171,20 +203,9 @@ export interface NativeKernels {
    * 0 where <= 0, NaN where NaN) first; `dresidual`, when given, receives g (or dy without
    * relu), the residual's gradient.
    */
-  batchNormBackward(o: {
-    dy: Float32Array;
-    x: Float32Array;
-    mean: Float32Array;
-    invStd: Float32Array;
-    gamma: Float32Array;
-    dx: Float32Array;
-    dgamma: Float32Array;
-    dbeta: Float32Array;
-    rows: number;
-    channels: number;
-    reluOutput?: Float32Array;
-    dresidual?: Float32Array;
-  }): void;
+  batchNormBackward(
+    o: NormBackwardArgs & { reluOutput?: Float32Array; dresidual?: Float32Array },
+  ): void;
   /**
    * Layer normalization of each row of x `[rows, channels]` over its channels (channels >= 1):
    * `y = gamma * (x - mean) * invStd + beta` with the row's mean and biased variance, written to
@@ -202,17 +223,7 @@ export interface NativeKernels {
    * }); // mean = [2, 20], y = [-1.22, 0, 1.22, -1.22, 0, 1.22]
    * ```
    */
-  layerNormForward(o: {
-    x: Float32Array;
-    gamma: Float32Array;
-    beta: Float32Array;
-    epsilon: number;
-    y: Float32Array;
-    mean: Float32Array;
-    invStd: Float32Array;
-    rows: number;
-    channels: number;
-  }): void;
+  layerNormForward(o: NormForwardArgs): void;
   /**
    * The gradients of `sum(dy * y)` for {@link NativeKernels.layerNormForward}, from x and the
    * mean and invStd it wrote: `dx = invStd * (g - mean(g) - xhat * mean(g * xhat))` with
@@ -225,18 +236,7 @@ export interface NativeKernels {
    * native.layerNormBackward({ dy, x, mean, invStd, gamma, dx, dgamma, dbeta, rows: 2, channels: 3 });
    * ```
    */
-  layerNormBackward(o: {
-    dy: Float32Array;
-    x: Float32Array;
-    mean: Float32Array;
-    invStd: Float32Array;
-    gamma: Float32Array;
-    dx: Float32Array;
-    dgamma: Float32Array;
-    dbeta: Float32Array;
-    rows: number;
-    channels: number;
-  }): void;
+  layerNormBackward(o: NormBackwardArgs): void;
   /**
    * Exact GELU over all of x: `y = 0.5 x (1 + erf(x / sqrt 2))` (PyTorch's `nn.GELU()`), with
    * the erf of {@link NativeKernels.unary} (absolute error below 2e-7); y may be x.

@@ -112,7 +112,7 @@ function leanGradients(
     grads.set(y.id, seed);
     backpropagate(grads, filteredTape, (fn) => this.tidy(fn), lean, dy);
     const result = xs.map((x) => grads.get(x.id)) as tf.Tensor[];
-    if (this.state.gradientDepth === 0) {
+    if (lean) {
       for (const node of tape) disposeAll(node.saved);
       this.state.activeTape = null;
     }

@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-interface EmscriptenHeap {
-  _malloc(bytes: number): number;
-  _free(address: number): void;
-}
+import type { EmscriptenModuleLike } from './wasm-memory-guard';
 
 /** What {@link trackWasmBuffers} returns. */
 export interface WasmBufferTracker {
@@ -34,7 +30,7 @@ export interface WasmBufferTracker {
  */
 export function trackWasmBuffers(startBytes = tf.memory().numBytes): WasmBufferTracker | null {
   if (tf.getBackend() !== 'wasm') return null;
-  const wasm = (tf.backend() as unknown as { wasm: EmscriptenHeap }).wasm;
+  const wasm = (tf.backend() as unknown as { wasm: EmscriptenModuleLike }).wasm;
   const { _malloc: malloc, _free: free } = wasm;
   const sizes = new Map<number, number>();
   let live = startBytes;

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 
 const GUARDED = Symbol.for('selfsup.wasmMallocGuard');
 
-interface EmscriptenModuleLike {
+/** The parts of tfjs-backend-wasm's Emscripten module that allocate on its heap. */
+export interface EmscriptenModuleLike {
   _malloc(bytes: number): number;
   _free(address: number): void;
   HEAPU8: Uint8Array;

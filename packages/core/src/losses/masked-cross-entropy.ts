@@ -77,7 +77,6 @@ export function maskedCrossEntropy(
     safe[i] = label;
     count++;
   }
-  const denominator = Math.max(count, 1);
   // Only the scored rows go through the softmax (in masked language modelling ~15% of them): the
   // gather's gradient scatters theirs back into zeros, which is what ignored rows get anyway.
   const partial = count > 0 && count < safe.length;
@@ -106,14 +105,14 @@ export function maskedCrossEntropy(
         tf.sum(logSumExp),
         tf.sum(tf.gather(tf.reshape(x, [-1]), tf.tensor1d(targets, 'int32'))),
       ),
-      denominator,
+      count,
     );
     return {
       value: value as tf.Scalar,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [p] = saved;
         const oneHot = tf.oneHot(tf.tensor1d(labelsOfScored, 'int32'), numClasses, 1, 0, 'float32');
-        return tf.mul(tf.sub(p, oneHot), tf.div(dy, denominator));
+        return tf.mul(tf.sub(p, oneHot), tf.div(dy, count));
       },
     };
   });

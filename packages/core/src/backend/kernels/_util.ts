@@ -68,6 +68,34 @@ export function heapF32(backend: WasmBackendLike, t: tf.TensorInfo): Float32Arra
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
+/**
+ * x's buffer under one more reference, as a kernel output of `shape` (x's by default): what
+ * Identity, a same-dtype Cast and an order-keeping Transpose return. Tensors are immutable in
+ * tfjs, so sharing is safe; each tensor frees its reference on disposal.
+ */
+export function sharedOutput(
+  args: KernelArgs,
+  x: tf.TensorInfo,
+  shape: number[] = x.shape.slice(),
+): tf.TensorInfo {
+  (args.backend as tf.KernelBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape, dtype: x.dtype };
+}
+
+/**
+ * A kernel maker for a stock kernel that selfsup's `f` replaces, handing `f` the stock kernel
+ * for the cases it leaves to it.
+ */
+export function withOriginal(
+  name: string,
+  f: (args: KernelArgs, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[],
+): (original: tf.KernelFunc | undefined) => tf.KernelFunc {
+  return (original) => {
+    if (original === undefined) throw new Error(`${name}: the stock wasm kernel is not registered`);
+    return ((args: KernelArgs) => f(args, original)) as unknown as tf.KernelFunc;
+  };
+}
+
 /** A kernel input by name (the engine always passes the ones the op declares). */
 export function input(args: KernelArgs, name: string): tf.TensorInfo {
   const t = args.inputs[name];

@@ -19,6 +19,7 @@ import {
   input,
   sizeOf,
   wasmBackend,
+  withOriginal,
   type KernelArgs,
   type WasmBackendLike,
 } from './_util';
@@ -202,8 +203,4 @@ function batchMatMul(args: KernelArgs, original: Original): tf.TensorInfo {
   });
 }
 
-export function makeBatchMatMulKernel(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (original === undefined)
-    throw new Error('BatchMatMul: the stock wasm kernel is not registered');
-  return ((args: KernelArgs) => batchMatMul(args, original)) as unknown as tf.KernelFunc;
-}
+export const makeBatchMatMulKernel = withOriginal('BatchMatMul', batchMatMul);

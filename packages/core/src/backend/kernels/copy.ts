@@ -16,6 +16,7 @@ import {
   wasmBackend,
   type KernelArgs,
   type WasmBackendLike,
+  withOriginal,
 } from './_util';
 
 type Heap = Float32Array | Int32Array | Uint8Array;
@@ -217,16 +218,6 @@ function gather(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
     }
   }
   return out;
-}
-
-function withOriginal(
-  name: string,
-  f: (args: KernelArgs, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[],
-): (original: tf.KernelFunc | undefined) => tf.KernelFunc {
-  return (original) => {
-    if (original === undefined) throw new Error(`${name}: the stock wasm kernel is not registered`);
-    return ((args: KernelArgs) => f(args, original)) as unknown as tf.KernelFunc;
-  };
 }
 
 export const makeSliceKernel = withOriginal('Slice', slice);

@@ -8,27 +8,22 @@
  * is also fixed here: stock wasm kept the low byte of each value. Internal to src/backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { input, wasmBackend, type KernelArgs } from './_util';
+import { input, sharedOutput, wasmBackend, withOriginal, type KernelArgs } from './_util';
 
 function identity(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
   const x = input(args, 'x');
   if (x.dtype === 'string') return original(args) as tf.TensorInfo;
-  (args.backend as tf.KernelBackend).incRef(x.dataId);
-  return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+  return sharedOutput(args, x);
 }
 
-export function makeIdentityKernel(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (original === undefined) throw new Error('Identity: the stock wasm kernel is not registered');
-  return ((args: KernelArgs) => identity(args, original)) as unknown as tf.KernelFunc;
-}
+export const makeIdentityKernel = withOriginal('Identity', identity);
 
 function cast(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
   const x = input(args, 'x');
   const dtype = (args.attrs as { dtype?: string } | undefined)?.dtype;
   if (dtype === 'bool' && x.dtype !== 'bool' && x.dtype !== 'string') return castToBool(args, x);
   if (dtype !== x.dtype || x.dtype === 'string') return original(args) as tf.TensorInfo;
-  (args.backend as tf.KernelBackend).incRef(x.dataId);
-  return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+  return sharedOutput(args, x);
 }
 
 /** x != 0 (NaN too), as tfjs's cpu backend; stock wasm copies the low byte (-2 -> 254). */
@@ -41,7 +36,4 @@ function castToBool(args: KernelArgs, x: tf.TensorInfo): tf.TensorInfo {
   return out;
 }
 
-export function makeCastKernel(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (original === undefined) throw new Error('Cast: the stock wasm kernel is not registered');
-  return ((args: KernelArgs) => cast(args, original)) as unknown as tf.KernelFunc;
-}
+export const makeCastKernel = withOriginal('Cast', cast);

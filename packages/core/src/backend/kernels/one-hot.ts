@@ -5,7 +5,7 @@
  * int32 one-hot, then cast and scale to the on and off values. Internal to src/backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attr, type KernelArgs } from './_util';
+import { attr, withOriginal, type KernelArgs } from './_util';
 
 function oneHot(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
   const dtype = attr<tf.DataType | undefined>(args, 'dtype') ?? 'int32';
@@ -25,7 +25,4 @@ function oneHot(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
   });
 }
 
-export function makeOneHotKernel(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (original === undefined) throw new Error('OneHot: the stock wasm kernel is not registered');
-  return ((args: KernelArgs) => oneHot(args, original)) as unknown as tf.KernelFunc;
-}
+export const makeOneHotKernel = withOriginal('OneHot', oneHot);

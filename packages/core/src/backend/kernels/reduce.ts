@@ -9,7 +9,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeNativeKernels } from '../native-kernels';
-import { allocTensor, attr, heapF32, input, sizeOf, wasmBackend, type KernelArgs } from './_util';
+import {
+  allocTensor,
+  attr,
+  heapF32,
+  input,
+  sizeOf,
+  wasmBackend,
+  withOriginal,
+  type KernelArgs,
+} from './_util';
 
 /** x viewed as `[outer, rows, inner]`, `rows` spanning the reduced axes, and the output shape. */
 interface ReductionView {
@@ -96,15 +105,11 @@ function reduce(args: KernelArgs, original: tf.KernelFunc, mean: boolean): tf.Te
   return out;
 }
 
-export function makeSumKernel(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (original === undefined) throw new Error('Sum: the stock wasm kernel is not registered');
-  return ((args: KernelArgs) => reduce(args, original, false)) as unknown as tf.KernelFunc;
-}
+export const makeSumKernel = withOriginal('Sum', (args, original) => reduce(args, original, false));
 
-export function makeMeanKernel(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (original === undefined) throw new Error('Mean: the stock wasm kernel is not registered');
-  return ((args: KernelArgs) => reduce(args, original, true)) as unknown as tf.KernelFunc;
-}
+export const makeMeanKernel = withOriginal('Mean', (args, original) =>
+  reduce(args, original, true),
+);
 
 /**
  * Max over a contiguous set of axes on `@selfsup/native` (stock wasm: ~3 ns an element on the
@@ -133,7 +138,4 @@ function reduceMax(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
   return out;
 }
 
-export function makeMaxKernel(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (original === undefined) throw new Error('Max: the stock wasm kernel is not registered');
-  return ((args: KernelArgs) => reduceMax(args, original)) as unknown as tf.KernelFunc;
-}
+export const makeMaxKernel = withOriginal('Max', reduceMax);

@@ -10,7 +10,17 @@
  * the data in order (only size-1 axes move) shares the input's buffer. Internal to src/backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { allocTensor, attr, heapView, input, sizeOf, wasmBackend, type KernelArgs } from './_util';
+import {
+  allocTensor,
+  attr,
+  heapView,
+  input,
+  sharedOutput,
+  sizeOf,
+  wasmBackend,
+  withOriginal,
+  type KernelArgs,
+} from './_util';
 
 type Heap = Float32Array | Int32Array | Uint8Array;
 
@@ -109,10 +119,12 @@ function transpose(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
   const r = s.perm.length;
   // Only size-1 axes move (or none: tf.gather's gradient transposes by the identity): the data
   // keeps its order, so the output shares the buffer, as Reshape does.
-  if (s.perm.every((a, i) => a === i)) {
-    (args.backend as tf.KernelBackend).incRef(x.dataId);
-    return { dataId: x.dataId, shape: perm.map((a) => x.shape[a]), dtype: x.dtype };
-  }
+  if (s.perm.every((a, i) => a === i))
+    return sharedOutput(
+      args,
+      x,
+      perm.map((a) => x.shape[a]),
+    );
   if (sizeOf(x.shape) < LARGE_TRANSPOSE) return original(args) as tf.TensorInfo;
   // Contiguous runs (innermost axis in place): the stock copy is faster.
   if (r <= 1 || s.perm[r - 1] === r - 1) return original(args) as tf.TensorInfo;
@@ -127,7 +139,4 @@ function transpose(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
   return out;
 }
 
-export function makeTransposeKernel(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (original === undefined) throw new Error('Transpose: the stock wasm kernel is not registered');
-  return ((args: KernelArgs) => transpose(args, original)) as unknown as tf.KernelFunc;
-}
+export const makeTransposeKernel = withOriginal('Transpose', transpose);
